@@ -1,0 +1,1 @@
+"""Storage layer shared by the collector (writer) and the dashboard (reader)."""

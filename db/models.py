@@ -1,0 +1,186 @@
+"""SQLAlchemy models: the public schema that the collector writes and the dashboard reads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from db.types import UTCEpoch
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# The non-final backlog: a partial index keeps it small at any table size.
+NON_FINAL = text("final_at IS NULL AND gave_up_at IS NULL")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Request(Base):
+    __tablename__ = "requests"
+
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    request_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    gateway: Mapped[str | None] = mapped_column(String(16))
+    sender: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime | None] = mapped_column(UTCEpoch)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCEpoch)
+    remaining: Mapped[int | None] = mapped_column(Integer)
+    request_state: Mapped[int | None] = mapped_column(Integer)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCEpoch)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCEpoch)
+    final_at: Mapped[datetime | None] = mapped_column(UTCEpoch)
+    next_poll_at: Mapped[datetime | None] = mapped_column(UTCEpoch)
+    gave_up_at: Mapped[datetime | None] = mapped_column(UTCEpoch)
+
+    __table_args__ = (
+        Index("ix_requests_created_at", "created_at"),
+        Index(
+            "ix_requests_unresolved",
+            "next_poll_at",
+            sqlite_where=text("gave_up_at IS NULL"),
+            postgresql_where=text("gave_up_at IS NULL"),
+        ),
+    )
+
+
+class Message(Base):
+    __tablename__ = "messages"
+
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    request_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), primary_key=True)
+    # Copied from the request so that filters by sender or gateway need no join.
+    gateway: Mapped[str | None] = mapped_column(String(16))
+    sender: Mapped[str | None] = mapped_column(String(32))
+    request_state: Mapped[int | None] = mapped_column(Integer)
+    receipt_state: Mapped[int | None] = mapped_column(Integer)
+    expected_receipts: Mapped[int | None] = mapped_column(Integer)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCEpoch)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCEpoch)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCEpoch)
+    final_at: Mapped[datetime | None] = mapped_column(UTCEpoch)
+    next_poll_at: Mapped[datetime | None] = mapped_column(UTCEpoch)
+    gave_up_at: Mapped[datetime | None] = mapped_column(UTCEpoch)
+    poll_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["account", "request_id"], ["requests.account", "requests.request_id"]
+        ),
+        Index("ix_messages_first_seen_at", "first_seen_at"),
+        Index("ix_messages_final_at", "final_at"),
+        Index("ix_messages_sender_first_seen_at", "sender", "first_seen_at"),
+        Index(
+            "ix_messages_backlog",
+            "next_poll_at",
+            sqlite_where=NON_FINAL,
+            postgresql_where=NON_FINAL,
+        ),
+    )
+
+
+class StateChange(Base):
+    __tablename__ = "state_changes"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    account: Mapped[str] = mapped_column(String(64))
+    request_id: Mapped[str] = mapped_column(String(32))
+    # NULL for a change of the request's own state.
+    number: Mapped[str | None] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(16))  # request_state | message_state | receipt
+    old_code: Mapped[int | None] = mapped_column(Integer)
+    new_code: Mapped[int | None] = mapped_column(Integer)
+    observed_at: Mapped[datetime] = mapped_column(UTCEpoch)
+
+    __table_args__ = (
+        Index("ix_state_changes_message", "account", "request_id", "number", "observed_at"),
+        Index("ix_state_changes_observed_at", "observed_at"),
+    )
+
+
+class ApiCall(Base):
+    __tablename__ = "api_calls"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    account: Mapped[str] = mapped_column(String(64))
+    method: Mapped[str] = mapped_column(String(32))
+    request_id: Mapped[str | None] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(UTCEpoch)
+    duration_ms: Mapped[float] = mapped_column(Float)
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    # ok | client_error | server_error | timeout | connection | unparseable
+    outcome: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_api_calls_started_at", "started_at"),
+        Index("ix_api_calls_outcome_started_at", "outcome", "started_at"),
+    )
+
+
+class CreditSample(Base):
+    __tablename__ = "credit_samples"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    account: Mapped[str] = mapped_column(String(64))
+    observed_at: Mapped[datetime] = mapped_column(UTCEpoch)
+    credit: Mapped[float] = mapped_column(Float)
+
+    __table_args__ = (Index("ix_credit_samples_account_observed_at", "account", "observed_at"),)
+
+
+class RequestStateCode(Base):
+    __tablename__ = "request_state_codes"
+
+    code: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str | None] = mapped_column(String(32))
+    meaning_en: Mapped[str] = mapped_column(Text)
+    meaning_cs: Mapped[str] = mapped_column(Text)
+    final: Mapped[bool]
+
+
+class ReceiptCode(Base):
+    __tablename__ = "receipt_codes"
+
+    code: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str | None] = mapped_column(String(32))
+    meaning_en: Mapped[str] = mapped_column(Text)
+    meaning_cs: Mapped[str] = mapped_column(Text)
+    final: Mapped[bool]
+
+
+class ErrorCodeRow(Base):
+    __tablename__ = "error_codes"
+
+    code: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(32))  # client | server
+    meaning_en: Mapped[str] = mapped_column(Text)
+    meaning_cs: Mapped[str] = mapped_column(Text)
+    http_status: Mapped[int] = mapped_column(Integer)
+    retryable: Mapped[bool]
