@@ -76,14 +76,23 @@ def test_error_codes_match_the_spec_row_by_row() -> None:
 
 
 def test_final_sets_are_the_ones_the_design_names() -> None:
-    assert codes.REQUEST_STATE_FINAL == {2, 4, 6, 7}
-    assert codes.RECEIPT_FINAL == {2, 3, 6, 7, 8}
+    assert {2, 4, 6, 7} == codes.REQUEST_STATE_FINAL
+    assert {2, 3, 6, 7, 8} == codes.RECEIPT_FINAL
 
 
 @pytest.mark.parametrize(
     ("request_state", "receipt", "final"),
-    [(2, 0, False), (2, 2, True), (2, 5, False), (4, 0, True), (6, None, True), (7, 0, True),
-     (1, 3, True), (8, 9, False), (None, None, False)],
+    [
+        (2, 0, False),
+        (2, 2, True),
+        (2, 5, False),
+        (4, 0, True),
+        (6, None, True),
+        (7, 0, True),
+        (1, 3, True),
+        (8, 9, False),
+        (None, None, False),
+    ],
 )
 def test_a_message_is_final_when_its_request_ended_or_its_receipt_is_final(
     request_state: int | None, receipt: int | None, final: bool

@@ -6,10 +6,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select
 
+from db import codes
 from db.engine import make_engine
 from db.migrate import upgrade
 from db.models import Base, ErrorCodeRow, ReceiptCode, RequestStateCode
-from db import codes
 
 
 def test_migrations_build_a_schema_that_matches_the_models(engine: Engine) -> None:
@@ -21,20 +21,57 @@ def test_migrations_build_a_schema_that_matches_the_models(engine: Engine) -> No
 def test_the_public_tables_and_columns_exist(engine: Engine) -> None:
     inspector = inspect(engine)
     expected = {
-        "requests": {"account", "request_id", "gateway", "sender", "created_at", "expires_at",
-                     "request_state", "first_seen_at", "last_seen_at", "final_at"},
-        "messages": {"account", "request_id", "number", "request_state", "receipt_state",
-                     "expected_receipts", "first_seen_at", "sent_at", "final_at",
-                     "next_poll_at", "gave_up_at"},
-        "state_changes": {"account", "request_id", "number", "kind", "old_code", "new_code",
-                          "observed_at"},
-        "api_calls": {"account", "method", "started_at", "duration_ms", "http_status",
-                      "error_code", "outcome", "detail"},
+        "requests": {
+            "account",
+            "request_id",
+            "gateway",
+            "sender",
+            "created_at",
+            "expires_at",
+            "request_state",
+            "first_seen_at",
+            "last_seen_at",
+            "final_at",
+        },
+        "messages": {
+            "account",
+            "request_id",
+            "number",
+            "request_state",
+            "receipt_state",
+            "expected_receipts",
+            "first_seen_at",
+            "sent_at",
+            "final_at",
+            "next_poll_at",
+            "gave_up_at",
+        },
+        "state_changes": {
+            "account",
+            "request_id",
+            "number",
+            "kind",
+            "old_code",
+            "new_code",
+            "observed_at",
+        },
+        "api_calls": {
+            "account",
+            "method",
+            "started_at",
+            "duration_ms",
+            "http_status",
+            "error_code",
+            "outcome",
+            "detail",
+        },
         "credit_samples": {"account", "observed_at", "credit"},
     }
     for table, columns in expected.items():
         assert columns <= {c["name"] for c in inspector.get_columns(table)}, table
-    backlog = next(i for i in inspector.get_indexes("messages") if i["name"] == "ix_messages_backlog")
+    backlog = next(
+        i for i in inspector.get_indexes("messages") if i["name"] == "ix_messages_backlog"
+    )
     assert backlog["column_names"] == ["next_poll_at"]
 
 

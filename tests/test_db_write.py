@@ -46,7 +46,9 @@ def test_recording_the_same_batch_twice_changes_no_counts(engine: Engine) -> Non
     batch = obs(T0, number(1), number(0, 1, "420777111221"))
     first = record(engine, batch)
     counts = [count(engine, m) for m in (Request, Message, StateChange)]
-    second = record(engine, obs(T0 + timedelta(seconds=30), number(1), number(0, 1, "420777111221")))
+    second = record(
+        engine, obs(T0 + timedelta(seconds=30), number(1), number(0, 1, "420777111221"))
+    )
     assert first.new_messages == 2 and first.state_changes > 0
     assert second.state_changes == 0 and second.new_messages == 0
     assert [count(engine, m) for m in (Request, Message, StateChange)] == counts
@@ -149,7 +151,10 @@ def test_api_calls_and_credit_are_recorded_in_the_same_transaction(engine: Engin
 
 def test_a_failed_write_leaves_nothing_behind(engine: Engine) -> None:
     bad = Observations(
-        "acme", T0, listed=[listed()], statuses={"1001": [number(1)]},
+        "acme",
+        T0,
+        listed=[listed()],
+        statuses={"1001": [number(1)]},
         api_calls=[ApiCallRecord("X" * 500, T0, 1.0, "ok")],  # too long for PostgreSQL
     )
     if engine.dialect.name == "sqlite":

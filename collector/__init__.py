@@ -1,0 +1,1 @@
+"""The collector: SmsManager API client, poll scheduler, CLI and gateway simulator."""

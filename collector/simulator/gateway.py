@@ -1,0 +1,336 @@
+"""The simulated gateway's state: accounts, requests, numbers on a scaled clock, the call log."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from collector.phone import count_parts, normalize_number, split_numbers
+from collector.simulator import scripts
+from db.codes import ERRORS, REQUEST_STATE_FINAL, is_message_final
+
+PRAGUE = ZoneInfo("Europe/Prague")
+GATEWAY_PRICES = {"high": 1.10, "economy": 0.80, "lowcost": 0.45, "low": 0.45, "direct": 1.30}
+MAX_PARTS = 6
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
+
+
+class SimError(Exception):
+    """An SmsManager error answer: ``ERROR|code`` with the code's HTTP status."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+        self.http_status = ERRORS[code].http_status if code in ERRORS else 500
+
+
+@dataclass
+class Account:
+    api_key: str
+    credit: float = 1000.0
+    prepaid: bool = True
+    senders: frozenset[str] = frozenset({"SMSMANAGER", "MyShop", "Doctor", "Bank"})
+    default_sender: str = "SMSMANAGER"
+    default_gateway: str = "high"
+
+
+@dataclass
+class Faults:
+    """Rates (0..1) of each injected fault, drawn per call of a faulted method."""
+
+    server_error: float = 0.0  # HTTP 500, ERROR|9xx
+    unavailable_empty: float = 0.0  # HTTP 503, empty body
+    unavailable_html: float = 0.0  # HTTP 503, an HTML page from a proxy
+    slow: float = 0.0  # the answer comes after slow_seconds
+    slow_seconds: float = 35.0
+    drop: float = 0.0  # the connection is closed without an answer
+    empty_status: float = 0.0  # RequestStatus answers 200 with an empty body
+    unknown_codes: float = 0.0  # per line: request state 8 or receipt 9
+    methods: frozenset[str] = frozenset({"RequestList", "RequestStatus", "GetUserInfo"})
+
+
+@dataclass
+class SimNumber:
+    number: str
+    steps: list[scripts.Step]
+
+    def at(self, elapsed: float) -> scripts.Step:
+        current = self.steps[0]
+        for step in self.steps:
+            if step[0] > elapsed:
+                break
+            current = step
+        return current
+
+    def history(self, elapsed: float) -> list[scripts.Step]:
+        return [s for s in self.steps if s[0] <= elapsed]
+
+
+@dataclass
+class SimRequest:
+    request_id: str
+    api_key: str
+    gateway: str
+    sender: str
+    created_at: datetime  # gateway time, UTC
+    starts_at: datetime
+    expires_at: datetime | None
+    parts: int
+    numbers: list[SimNumber] = field(default_factory=list)
+    custom_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CallLogEntry:
+    at: float  # time.monotonic()
+    method: str
+    http_status: int | None
+    error_code: int | None
+    fault: str | None
+    request_id: str | None
+
+
+@dataclass(frozen=True)
+class SendResult:
+    request_id: str
+    numbers: list[str]
+    custom_id: str | None
+    parts: int
+    price: float
+
+
+class Clock:
+    """Gateway time: ``scale`` gateway seconds pass per real second."""
+
+    def __init__(self, scale: float = 1.0, start: datetime | None = None) -> None:
+        if scale <= 0:
+            raise ValueError("time scale must be positive")
+        self.scale = scale
+        self.start = start or datetime.now(UTC)
+        self._t0 = time.monotonic()
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=(time.monotonic() - self._t0) * self.scale)
+
+
+class Gateway:
+    """Thread-safe model behind the HTTP server; also the tests' ground truth."""
+
+    def __init__(
+        self,
+        accounts: list[Account] | None = None,
+        *,
+        scale: float = 1.0,
+        seed: int | None = None,
+        faults: Faults | None = None,
+        list_window: float = 86_400.0,
+    ) -> None:
+        self.accounts = {a.api_key: a for a in (accounts or [Account("test-key")])}
+        self.clock = Clock(scale)
+        self.deterministic = seed is None
+        self.rng = random.Random(seed)
+        self.fault_rng = random.Random(0 if seed is None else seed + 1)
+        self.faults = faults or Faults()
+        self.list_window = timedelta(seconds=list_window)
+        self.requests: dict[str, SimRequest] = {}
+        self.calls: list[CallLogEntry] = []
+        self._next_id = 10_000_000
+        self._lock = threading.Lock()
+
+    # -- the API ---------------------------------------------------------------------------
+    def account(self, api_key: str | None) -> Account:
+        account = self.accounts.get(api_key or "")
+        if account is None:
+            raise SimError(103)
+        return account
+
+    def price(
+        self,
+        api_key: str | None,
+        number: str | None,
+        message: str | None,
+        gateway: str | None,
+        sender: str | None,
+        utf: bool = False,
+    ) -> tuple[list[str], int, int, float]:
+        """Validate in the documented order; return (numbers, parts, characters, unit price)."""
+        account = self.account(api_key)
+        gw = (gateway or account.default_gateway).lower()
+        if gw not in GATEWAY_PRICES:
+            raise SimError(104)
+        if number is None or message is None:
+            raise SimError(109)
+        numbers = [n for n in map(normalize_number, split_numbers(number)) if n]
+        if not numbers:
+            raise SimError(201)
+        parts = count_parts(message, keep_unicode=utf)
+        if not message.strip() or parts.parts > MAX_PARTS:
+            raise SimError(202)
+        if sender is not None and sender not in account.senders:
+            raise SimError(203)
+        return list(dict.fromkeys(numbers)), parts.parts, parts.characters, GATEWAY_PRICES[gw]
+
+    def send(
+        self,
+        api_key: str | None,
+        number: str | None,
+        message: str | None,
+        *,
+        gateway: str | None = None,
+        sender: str | None = None,
+        custom_id: str | None = None,
+        send_time: str | None = None,
+        expiration: str | None = None,
+        utf: bool = False,
+    ) -> SendResult:
+        numbers, parts, _chars, unit = self.price(api_key, number, message, gateway, sender, utf)
+        account = self.account(api_key)
+        if custom_id is not None and not (custom_id.isdigit() and 1 <= len(custom_id) <= 10):
+            raise SimError(102)
+        now = self.clock.now()
+        starts = _parse_time(send_time) or now
+        expires = _parse_time(expiration)
+        total = round(unit * parts * len(numbers), 2)
+        with self._lock:
+            if account.prepaid and account.credit < total:
+                raise SimError(105)
+            account.credit = round(account.credit - total, 2)
+            self._next_id += self.rng.randint(1, 7)
+            rid = str(self._next_id)
+            expires_after = (expires - starts).total_seconds() if expires else None
+            request = SimRequest(
+                rid,
+                account.api_key,
+                (gateway or account.default_gateway).lower(),
+                sender or account.default_sender,
+                now,
+                max(starts, now),
+                expires,
+                parts,
+                custom_id=custom_id,
+            )
+            for n in numbers:
+                path = (
+                    scripts.deterministic(n) if self.deterministic else scripts.randomized(self.rng)
+                )
+                request.numbers.append(SimNumber(n, scripts.with_expiration(path, expires_after)))
+            self.requests[rid] = request
+        return SendResult(rid, numbers, custom_id, parts, total)
+
+    def cancel(self, api_key: str | None, request_id: str | None) -> int:
+        """Cancel what is not sent yet (state 6); returns how many numbers it stopped."""
+        request = self._own_request(api_key, request_id)
+        elapsed = self.elapsed(request)
+        stopped = 0
+        with self._lock:
+            for num in request.numbers:
+                path = scripts.cancelled_at(num.steps, elapsed)
+                if path is not None:
+                    num.steps = path
+                    stopped += 1
+        return stopped
+
+    def request_list(self, api_key: str | None) -> list[tuple[SimRequest, int, int]]:
+        """(request, remaining recipients, request state) for recent requests, newest first.
+
+        The rule: every request of the account created within ``list_window`` of gateway time.
+        """
+        self.account(api_key)
+        now = self.clock.now()
+        with self._lock:
+            recent = [
+                r
+                for r in self.requests.values()
+                if r.api_key == api_key and now - r.created_at <= self.list_window
+            ]
+        rows = []
+        for r in sorted(recent, key=lambda r: int(r.request_id), reverse=True):
+            states = [n.at(self.elapsed(r)) for n in r.numbers]
+            remaining = sum(1 for s in states if s[1] not in REQUEST_STATE_FINAL)
+            rows.append((r, remaining, derived_request_state([s[1] for s in states])))
+        return rows
+
+    def request_status(
+        self, api_key: str | None, request_id: str | None
+    ) -> list[tuple[str, int, int, int]]:
+        """(number, request state, expected receipts, receipt) per number."""
+        request = self._own_request(api_key, request_id)
+        elapsed = self.elapsed(request)
+        rows = []
+        for num in request.numbers:
+            _t, state, receipt = num.at(elapsed)
+            expected = 0 if is_message_final(state, receipt) else request.parts
+            rows.append((num.number, state, expected, receipt))
+        return rows
+
+    # -- ground truth for tests --------------------------------------------------------------
+    def elapsed(self, request: SimRequest) -> float:
+        return (self.clock.now() - request.starts_at).total_seconds()
+
+    def truth(self) -> dict[tuple[str, str], scripts.Step]:
+        """(request id, number) -> the current (offset, request state, receipt)."""
+        return {
+            (r.request_id, n.number): n.at(self.elapsed(r))
+            for r in list(self.requests.values())
+            for n in r.numbers
+        }
+
+    def history(self, request_id: str, number: str) -> list[scripts.Step]:
+        request = self.requests[request_id]
+        num = next(n for n in request.numbers if n.number == number)
+        return num.history(self.elapsed(request))
+
+    def quiescent(self) -> bool:
+        """True when no number will change any more."""
+        return all(
+            self.elapsed(r) >= n.steps[-1][0]
+            for r in list(self.requests.values())
+            for n in r.numbers
+        )
+
+    def log_call(self, entry: CallLogEntry) -> None:
+        with self._lock:
+            self.calls.append(entry)
+
+    def _own_request(self, api_key: str | None, request_id: str | None) -> SimRequest:
+        self.account(api_key)
+        if request_id is None:
+            raise SimError(109)
+        request = self.requests.get(request_id.strip())
+        if request is None or request.api_key != api_key:
+            raise SimError(102)
+        return request
+
+
+def derived_request_state(states: list[int]) -> int:
+    """A request's state from its numbers' states: 3 while partly sent."""
+    live = [s for s in states if s not in REQUEST_STATE_FINAL]
+    if live:
+        if 2 in states:
+            return 3
+        for candidate in (1, 5, 9, 0):
+            if candidate in live:
+                return candidate
+        return live[0]
+    for candidate in (2, 7, 6, 4):
+        if candidate in states:
+            return candidate
+    return states[0] if states else 0
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        local = datetime.strptime(value.strip(), TIME_FORMAT)
+    except ValueError:
+        raise SimError(102) from None
+    return local.replace(tzinfo=PRAGUE).astimezone(UTC)
+
+
+def prague_text(value: datetime | None) -> str:
+    return "" if value is None else value.astimezone(PRAGUE).strftime("%Y-%m-%d %H:%M:%S")
