@@ -62,6 +62,8 @@ class Observations:
     credit: float | None = None
     schedule: Schedule = poll_every_cycle
     give_up_after: timedelta | None = None
+    # request id -> when to ask again, for requests whose status call failed for good reason
+    deferred: Mapping[str, datetime] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

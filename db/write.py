@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, and_, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from db.codes import is_message_final, is_request_state_final
+from db.codes import RECEIPTS, REQUEST_STATES, is_message_final, is_request_state_final
 from db.models import ApiCall, CreditSample, Message, Request, StateChange
 from db.records import NumberRecord, Observations, RequestRecord, WriteSummary
 
@@ -73,9 +73,31 @@ def record_in(conn: Connection, obs: Observations) -> WriteSummary:
             insert(CreditSample),
             {"account": obs.account, "observed_at": obs.observed_at, "credit": obs.credit},
         )
+    for rid, when in obs.deferred.items():
+        conn.execute(
+            update(Request)
+            .where(Request.account == obs.account, Request.request_id == rid)
+            .values(next_poll_at=when)
+        )
     if obs.give_up_after is not None:
         summary.gave_up += give_up_overdue(conn, obs.account, obs.observed_at, obs.give_up_after)
     return summary
+
+
+def due_requests(engine: Engine, account: str, now: datetime, limit: int) -> list[str]:
+    """Requests whose next poll is due, most overdue first (served by a partial index)."""
+    query = (
+        select(Request.request_id)
+        .where(
+            Request.account == account,
+            Request.gave_up_at.is_(None),
+            Request.next_poll_at <= now,
+        )
+        .order_by(Request.next_poll_at)
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        return list(conn.execute(query).scalars())
 
 
 def give_up_overdue(conn: Connection, account: str, now: datetime, horizon: timedelta) -> int:
@@ -230,7 +252,8 @@ def _merge_message(
             row[key] = code
     if row["sent_at"] is None and (rec.request_state == 2 or (rec.receipt_state or 0) > 0):
         row["sent_at"] = now
-    if is_message_final(*new):
+    # A line with a code the table does not know is doubtful: it may not end polling.
+    if is_message_final(*new) and all(c is None or c in known for c, known in _with_tables(new)):
         row.update(final_at=now, next_poll_at=None)
         s.became_final += 1
     elif row["gave_up_at"] is None:
@@ -241,6 +264,10 @@ def _merge_message(
         else:
             row["next_poll_at"] = now + delay
     return row
+
+
+def _with_tables(codes: tuple[int | None, int | None]) -> zip[tuple[int | None, Any]]:
+    return zip(codes, (REQUEST_STATES, RECEIPTS), strict=True)
 
 
 def _reschedule_request(request: Row, messages: list[Row], now: datetime) -> None:

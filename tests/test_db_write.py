@@ -173,3 +173,12 @@ def test_the_readonly_engine_refuses_writes(engine: Engine, db_url: str) -> None
         conn.execute(text("DELETE FROM messages"))
     readonly.dispose()
     assert count(engine, Message) == 1
+
+
+def test_a_line_with_an_unknown_code_does_not_end_polling(engine: Engine) -> None:
+    record(engine, obs(T0, NumberRecord("420777111220", 8, 0, 6)))
+    row = message_row(engine)
+    assert (row["request_state"], row["receipt_state"]) == (8, 6)
+    assert row["final_at"] is None and row["next_poll_at"] is not None
+    record(engine, obs(T0 + timedelta(seconds=5), number(6)))
+    assert message_row(engine)["final_at"] == T0 + timedelta(seconds=5)

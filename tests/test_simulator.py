@@ -35,8 +35,14 @@ def call(url: str, method: str, post: bool = False, **params: str) -> requests.R
 
 
 def test_send_answers_ok_with_the_request_id_normalised_numbers_and_custom_id(url: str) -> None:
-    answer = call(url, "Send", apikey=KEY, number="+420 777-111-220;777111221,12345",
-                  message="Dobrý den", customid="987654321")
+    answer = call(
+        url,
+        "Send",
+        apikey=KEY,
+        number="+420 777-111-220;777111221,12345",
+        message="Dobrý den",
+        customid="987654321",
+    )
     assert answer.status_code == 200
     ok, rid, numbers, custom = answer.text.split("|")
     assert (ok, numbers, custom) == ("OK", "420777111220,420777111221", "987654321")
@@ -66,8 +72,15 @@ def test_send_answers_each_client_error_with_its_http_status(
 
 
 def test_request_list_lines_have_seven_fields_in_prague_time(url: str, gateway: Gateway) -> None:
-    call(url, "Send", apikey=KEY, number="420777111220", message="x", sender="MyShop",
-         expiration="2030-01-01T12:00:00")
+    call(
+        url,
+        "Send",
+        apikey=KEY,
+        number="420777111220",
+        message="x",
+        sender="MyShop",
+        expiration="2030-01-01T12:00:00",
+    )
     text = call(url, "RequestList", apikey=KEY).text
     (line,) = text.splitlines()
     rid, gw, created, expires, sender, remaining, state = line.split("|")
@@ -92,8 +105,15 @@ def test_status_of_an_unknown_or_missing_request_is_an_error(url: str) -> None:
 
 def test_user_info_and_price_answers(url: str) -> None:
     assert call(url, "GetUserInfo", apikey=KEY).text == "100.00|SMSMANAGER|high"
-    price = call(url, "GetPrice", apikey=KEY, number="420777111220;420777111221",
-                 message="ř" * 71, type="utf", gateway="economy")
+    price = call(
+        url,
+        "GetPrice",
+        apikey=KEY,
+        number="420777111220;420777111221",
+        message="ř" * 71,
+        type="utf",
+        gateway="economy",
+    )
     assert price.text == "2|2|71|1.60|3.20"
     call(url, "Send", apikey=KEY, number="420777111220", message="x" * 161)
     assert call(url, "GetUserInfo", apikey=KEY).text.startswith("97.80|")
@@ -169,8 +189,14 @@ def test_a_request_state_is_derived_from_its_numbers() -> None:
 
 
 def test_each_fault_happens_at_its_rate_and_is_in_the_call_log() -> None:
-    faults = Faults(server_error=0.15, unavailable_empty=0.1, unavailable_html=0.05, drop=0.05,
-                    slow=0.05, slow_seconds=0.01)
+    faults = Faults(
+        server_error=0.15,
+        unavailable_empty=0.1,
+        unavailable_html=0.05,
+        drop=0.05,
+        slow=0.05,
+        slow_seconds=0.01,
+    )
     gateway = Gateway([Account(KEY)], faults=faults)
     n = 600
     statuses: Counter[object] = Counter()
@@ -186,8 +212,13 @@ def test_each_fault_happens_at_its_rate_and_is_in_the_call_log() -> None:
             except requests.ConnectionError:
                 statuses["dropped"] += 1
     logged = Counter(c.fault for c in gateway.calls)
-    for fault, rate in (("http500", 0.15), ("http503", 0.1), ("http503html", 0.05),
-                        ("drop", 0.05), ("slow", 0.05)):
+    for fault, rate in (
+        ("http500", 0.15),
+        ("http503", 0.1),
+        ("http503html", 0.05),
+        ("drop", 0.05),
+        ("slow", 0.05),
+    ):
         assert abs(logged[fault] / n - rate) < 0.05, (fault, logged[fault])
     assert statuses[500] == logged["http500"]
     assert statuses[503] == logged["http503"] + logged["http503html"]

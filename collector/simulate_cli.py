@@ -1,0 +1,229 @@
+"""The ``simulate`` and ``demo`` commands: a gateway on loopback, and the whole product on it."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import requests
+
+from collector.simulator import Faults, Gateway, SimulatorServer
+from collector.simulator.gateway import Account
+from collector.simulator.traffic import TrafficGenerator
+
+log = logging.getLogger(__name__)
+FAULT_FLAGS = {
+    "server_error": "HTTP 500 with ERROR|9xx",
+    "unavailable_empty": "HTTP 503 with an empty body",
+    "unavailable_html": "HTTP 503 with an HTML page",
+    "slow": "answers slower than --slow-seconds",
+    "drop": "connections closed without an answer",
+    "empty_status": "RequestStatus answers 200 with an empty body",
+    "unknown_codes": "lines with request state 8 or receipt 9",
+}
+DEMO_FAULTS = Faults(
+    server_error=0.02,
+    unavailable_empty=0.01,
+    unavailable_html=0.005,
+    slow=0.005,
+    slow_seconds=12,
+    drop=0.005,
+    empty_status=0.01,
+    unknown_codes=0.002,
+)
+APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
+
+
+def _rate(value: str) -> float:
+    rate = float(value)
+    if not 0 <= rate <= 1:
+        raise argparse.ArgumentTypeError("a rate is between 0 and 1")
+    return rate
+
+
+def _simulator_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback)")
+    p.add_argument("--api-key", default="demo-key", help="the key the simulator accepts")
+    p.add_argument("--credit", type=float, default=5000.0, help="starting credit in CZK")
+    p.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="gateway seconds per real second (100: a minute passes in 0.6 s)",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="seeded-random outcomes (default: by the number's last digit)",
+    )
+    p.add_argument(
+        "--traffic-rate",
+        type=float,
+        default=0.0,
+        help="Send calls per second from the traffic generator (0: none)",
+    )
+    p.add_argument(
+        "--list-window",
+        type=float,
+        default=86400.0,
+        help="RequestList lists requests younger than this many gateway seconds",
+    )
+    p.add_argument("--slow-seconds", type=float, default=35.0, help="delay of a slow answer")
+    for name, what in FAULT_FLAGS.items():
+        p.add_argument(
+            f"--{name.replace('_', '-')}", type=_rate, default=None, help=f"rate of {what} (0..1)"
+        )
+
+
+def add_simulate_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "simulate",
+        help="serve a simulated SmsManager gateway on loopback",
+        description="Serve SmsManager's HTTP and XML API on loopback until "
+        "interrupted; print the URL and API key to use.",
+    )
+    _simulator_options(p)
+    p.add_argument("--port", type=int, default=8800, help="port (0: any free port)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log every call")
+    p.set_defaults(handler=cmd_simulate)
+
+
+def add_demo_parser(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> None:
+    p = sub.add_parser(
+        "demo",
+        help="simulator + traffic + collector + dashboard, one Ctrl-C",
+        description="Start a simulated gateway with random traffic and faults, "
+        "the collector against it and the dashboard on one database.",
+    )
+    common(p)
+    p.add_argument("--dashboard-port", type=int, default=8501, help="dashboard port")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.set_defaults(handler=cmd_demo, database_url=None)
+
+
+def build_gateway(args: argparse.Namespace, defaults: Faults | None = None) -> Gateway:
+    faults = defaults or Faults()
+    for name in FAULT_FLAGS:
+        if (value := getattr(args, name, None)) is not None:
+            setattr(faults, name, value)
+    faults.slow_seconds = getattr(args, "slow_seconds", faults.slow_seconds)
+    return Gateway(
+        [Account(args.api_key, credit=args.credit)],
+        scale=args.scale,
+        seed=args.seed,
+        faults=faults,
+        list_window=args.list_window,
+    )
+
+
+def _wait_for_signal() -> threading.Event:
+    stop = threading.Event()
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    return stop
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    gateway = build_gateway(args)
+    stop = _wait_for_signal()
+    with SimulatorServer(gateway, args.host, args.port) as server:
+        traffic = None
+        if args.traffic_rate > 0:
+            traffic = TrafficGenerator(
+                requests.Session(), server.url, args.api_key, rate=args.traffic_rate, seed=args.seed
+            ).start()
+        sys.stdout.write(
+            f"SmsManager simulator at {server.url}\n"
+            f"  SMSDASH_API_URL={server.url} SMSDASH_API_KEY={args.api_key}\n"
+            f"  try: curl '{server.url}GetUserInfo?apikey={args.api_key}'\n"
+        )
+        sys.stdout.flush()
+        stop.wait()
+        if traffic:
+            traffic.stop()
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from collector.__main__ import make_client
+    from collector.poller import Poller
+    from collector.settings import load
+    from db.engine import make_engine
+    from db.migrate import upgrade
+
+    database = (
+        args.database_url or os.environ.get("SMSDASH_DATABASE_URL") or "sqlite:///smsdash-demo.db"
+    )
+    demo = argparse.Namespace(
+        api_key="demo-key", credit=5000.0, scale=1.0, seed=int(time.time()), list_window=86400.0
+    )
+    gateway = build_gateway(demo, DEMO_FAULTS)
+    stop = _wait_for_signal()
+    with SimulatorServer(gateway) as server:
+        settings = load(
+            {
+                "api_key": demo.api_key,
+                "api_url": server.url,
+                "database_url": database,
+                "poll_interval": "5",
+                "read_timeout": "10",
+            },
+            environ={},
+        )
+        engine = make_engine(database)
+        upgrade(engine)
+        traffic = TrafficGenerator(
+            requests.Session(), server.url, demo.api_key, rate=1.5, seed=demo.seed
+        ).start()
+        poller = Poller(make_client(settings, demo.api_key), engine, settings)
+        collector = threading.Thread(target=poller.run, args=(stop,), name="collector")
+        collector.start()
+        env = {**os.environ, "SMSDASH_DATABASE_URL": database}
+        dashboard = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(APP),
+                "--server.port",
+                str(args.dashboard_port),
+                "--server.headless",
+                str(args.no_browser).lower(),
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            env=env,
+        )
+        log.info(
+            "demo: gateway %s, dashboard http://localhost:%d, Ctrl-C stops everything",
+            server.url,
+            args.dashboard_port,
+        )
+        while not stop.wait(1.0):
+            if dashboard.poll() is not None:
+                log.error("the dashboard exited with code %s", dashboard.returncode)
+                stop.set()
+        dashboard.terminate()
+        traffic.stop()
+        collector.join(timeout=30)
+        try:
+            dashboard.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            dashboard.kill()
+    return 0

@@ -1,0 +1,133 @@
+"""The command line: help for every command, exit codes, kill -9 and restart."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from collector.__main__ import build_parser, main
+from collector.simulator import Gateway, SimulatorServer
+from collector.simulator.gateway import Account
+from db.engine import make_engine
+from db.models import Message, Request
+from tests.conftest import ROOT
+from tests.sim_helpers import assert_changes_recorded_once, send_mix, stored_states, true_states
+
+COMMANDS = ["run", "once", "init-db", "simulate", "demo"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert f"smsdash-collector {command}" in out and len(out.splitlines()) > 3
+    top = build_parser().format_help()
+    assert command in top
+
+
+def test_once_without_a_key_fails_naming_the_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.delenv("SMSDASH_API_KEY", raising=False)
+    assert main(["once", "--database-url", f"sqlite:///{tmp_path / 'x.db'}"]) == 2
+    assert "SMSDASH_API_KEY" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "named"),
+    [
+        ("--poll-interval", "soon", "SMSDASH_POLL_INTERVAL"),
+        ("--poll-concurrency", "0", "SMSDASH_POLL_CONCURRENCY"),
+        ("--give-up-after", "forever", "SMSDASH_GIVE_UP_AFTER"),
+        ("--api-url", "ftp://x", "SMSDASH_API_URL"),
+        ("--database-url", "mysql://x/y", "SMSDASH_DATABASE_URL"),
+    ],
+)
+def test_a_bad_setting_fails_at_start_with_its_name(
+    flag: str, value: str, named: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert main(["once", "--api-key", "k", flag, value]) == 2
+    assert named in caplog.text
+
+
+def test_once_exits_0_when_the_api_is_unreachable_and_records_the_failure(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    assert (
+        main(["once", "--api-key", "k", "--api-url", "http://127.0.0.1:9/", "--database-url", url])
+        == 0
+    )
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        outcomes = set(conn.exec_driver_sql("SELECT outcome FROM api_calls").scalars())
+    assert outcomes == {"connection"}
+
+
+def test_init_db_on_an_unwritable_path_is_a_database_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    assert main(["init-db", "--database-url", "sqlite:////proc/nope/x.db"]) == 3
+    assert "database" in caplog.text
+
+
+def test_kill_9_at_any_moment_leaves_a_consistent_database_that_resumes(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'smsdash.db'}"
+    key = "kill-test-key"
+    gateway = Gateway([Account(key)], scale=60)
+    env = {
+        **os.environ,
+        "SMSDASH_API_KEY": key,
+        "SMSDASH_DATABASE_URL": url,
+        "SMSDASH_ACCOUNT": "acme",
+        "SMSDASH_POLL_INTERVAL": "0.02",
+    }
+    with SimulatorServer(gateway) as server:
+        env["SMSDASH_API_URL"] = server.url
+        send_mix(gateway, key)
+        send_mix(gateway, key)
+        kills = 0
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "collector", "run"],
+                env=env,
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            if kills < 4:
+                time.sleep(0.9 + 0.37 * kills)  # start-up plus a few cycles, at varied points
+                proc.send_signal(signal.SIGKILL)
+                proc.wait()
+                kills += 1
+                continue
+            engine = make_engine(url)
+            calls = len(gateway.calls)
+            while len(gateway.calls) < calls + 2:  # polling, so its signal handlers are set
+                time.sleep(0.05)
+            while time.monotonic() < deadline and not (
+                gateway.quiescent() and stored_states(engine) == true_states(gateway)
+            ):
+                time.sleep(0.2)
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=30) == 0, proc.stderr.read() if proc.stderr else ""
+            break
+    assert kills == 4
+    assert stored_states(engine) == true_states(gateway)
+    assert_changes_recorded_once(engine)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Message)).scalar_one() == len(
+            true_states(gateway)
+        )
+        assert conn.execute(select(func.count()).select_from(Request)).scalar_one() == len(
+            gateway.requests
+        )
+        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
