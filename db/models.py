@@ -71,6 +71,8 @@ class Message(Base):
     # Copied from the request so that filters by sender or gateway need no join.
     gateway: Mapped[str | None] = mapped_column(String(16))
     sender: Mapped[str | None] = mapped_column(String(32))
+    # The request's creation time, copied so time-to-final needs no join.
+    created_at: Mapped[datetime | None] = mapped_column(UTCEpoch)
     request_state: Mapped[int | None] = mapped_column(Integer)
     receipt_state: Mapped[int | None] = mapped_column(Integer)
     expected_receipts: Mapped[int | None] = mapped_column(Integer)

@@ -225,6 +225,7 @@ def _merge_message(
     row.update(
         gateway=request["gateway"],
         sender=request["sender"],
+        created_at=request["created_at"] or row.get("created_at"),
         expected_receipts=rec.expected_receipts,
         last_seen_at=now,
         poll_count=row["poll_count"] + 1,

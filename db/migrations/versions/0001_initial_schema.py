@@ -147,6 +147,7 @@ def upgrade() -> None:
         sa.Column("number", sa.String(length=20), nullable=False),
         sa.Column("gateway", sa.String(length=16), nullable=True),
         sa.Column("sender", sa.String(length=32), nullable=True),
+        sa.Column("created_at", sa.BigInteger(), nullable=True),
         sa.Column("request_state", sa.Integer(), nullable=True),
         sa.Column("receipt_state", sa.Integer(), nullable=True),
         sa.Column("expected_receipts", sa.Integer(), nullable=True),

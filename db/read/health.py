@@ -1,0 +1,123 @@
+"""Collector health queries: last successful poll, call rates, latency, credit and its runway."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import pairwise
+
+import pandas as pd
+from sqlalchemy import Engine, func, select
+
+from db.models import ApiCall, CreditSample
+from db.read.filters import Filters, bucket, frame, to_times
+
+
+@dataclass(frozen=True)
+class LastCalls:
+    last_ok: datetime | None
+    last_call: datetime | None
+    last_error: datetime | None
+    last_error_outcome: str | None
+    last_error_code: int | None
+    last_error_detail: str | None
+
+
+def last_calls(engine: Engine, account: str | None = None) -> LastCalls:
+    scope = [ApiCall.account == account] if account else []
+    with engine.connect() as conn:
+        last_ok = conn.execute(
+            select(func.max(ApiCall.started_at)).where(ApiCall.outcome == "ok", *scope)
+        ).scalar_one()
+        last_call = conn.execute(select(func.max(ApiCall.started_at)).where(*scope)).scalar_one()
+        error = conn.execute(
+            select(ApiCall.started_at, ApiCall.outcome, ApiCall.error_code, ApiCall.detail)
+            .where(ApiCall.outcome != "ok", *scope)
+            .order_by(ApiCall.started_at.desc(), ApiCall.id.desc())
+            .limit(1)
+        ).first()
+    return LastCalls(last_ok, last_call, *(tuple(error) if error else (None, None, None, None)))
+
+
+def calls_over_time(engine: Engine, filters: Filters, seconds: int) -> pd.DataFrame:
+    """bucket, method, outcome, calls."""
+    slot = bucket(ApiCall.started_at, seconds).label("bucket")
+    query = (
+        select(slot, ApiCall.method, ApiCall.outcome, func.count().label("calls"))
+        .where(*filters.calls())
+        .group_by(slot, ApiCall.method, ApiCall.outcome)
+        .order_by(slot)
+    )
+    data = frame(engine, query)
+    data["bucket"] = to_times(data["bucket"])
+    return data
+
+
+def latency(engine: Engine, filters: Filters) -> pd.DataFrame:
+    """method, p50_ms, p95_ms, calls — from a millisecond histogram built in SQL."""
+    ms = func.round(ApiCall.duration_ms).label("ms")
+    histogram = frame(
+        engine,
+        select(ApiCall.method, ms, func.count().label("n"))
+        .where(*filters.calls())
+        .group_by(ApiCall.method, ms),
+    )
+    rows = []
+    for method, group in histogram.groupby("method"):
+        ordered = group.sort_values("ms")
+        cumulative = ordered["n"].cumsum()
+        total = int(cumulative.iloc[-1])
+        pick = [
+            float(ordered["ms"].iloc[int((cumulative >= q * total).to_numpy().argmax())])
+            for q in (0.5, 0.95)
+        ]
+        rows.append({"method": method, "p50_ms": pick[0], "p95_ms": pick[1], "calls": total})
+    return pd.DataFrame(rows, columns=["method", "p50_ms", "p95_ms", "calls"])
+
+
+def credit_series(engine: Engine, filters: Filters, seconds: int) -> pd.DataFrame:
+    """bucket, credit — the lowest credit seen in each bucket."""
+    slot = bucket(CreditSample.observed_at, seconds).label("bucket")
+    scope = [CreditSample.account == filters.account] if filters.account else []
+    query = (
+        select(slot, func.min(CreditSample.credit).label("credit"))
+        .where(
+            CreditSample.observed_at >= filters.start,
+            CreditSample.observed_at < filters.end,
+            *scope,
+        )
+        .group_by(slot)
+        .order_by(slot)
+    )
+    data = frame(engine, query)
+    data["bucket"] = to_times(data["bucket"])
+    return data
+
+
+@dataclass(frozen=True)
+class Runway:
+    credit: float | None
+    spend_per_hour: float | None
+    hours_left: float | None
+
+
+def runway(
+    engine: Engine, account: str | None, now: datetime, window: timedelta = timedelta(hours=24)
+) -> Runway:
+    """Time until the credit runs out at the recent spend rate (top-ups are not spend)."""
+    scope = [CreditSample.account == account] if account else []
+    with engine.connect() as conn:
+        samples = conn.execute(
+            select(CreditSample.observed_at, CreditSample.credit)
+            .where(CreditSample.observed_at >= now - window, *scope)
+            .order_by(CreditSample.observed_at)
+        ).all()
+    if not samples:
+        return Runway(None, None, None)
+    latest = float(samples[-1][1])
+    spent = sum(max(0.0, a[1] - b[1]) for a, b in pairwise(samples))
+    hours = (samples[-1][0] - samples[0][0]).total_seconds() / 3600
+    if hours <= 0 or spent <= 0:
+        return Runway(latest, 0.0 if hours > 0 else None, None)
+    rate = spent / hours
+    return Runway(latest, rate, latest / rate)
