@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 import pandas as pd
 from sqlalchemy import (
     BigInteger,
-    Column,
     ColumnElement,
     Engine,
     and_,
@@ -17,7 +16,6 @@ from sqlalchemy import (
     or_,
     select,
     union_all,
-    values,
 )
 
 from db.models import Message, StateChange
@@ -104,7 +102,8 @@ def aging_heatmap(engine: Engine, filters: Filters, seconds: int, offset: int = 
     ends = list(range(first + seconds, int(filters.end.timestamp()) + seconds, seconds))[-200:]
     if not ends:
         return pd.DataFrame(columns=["bucket", "age", "messages"])
-    at = values(Column("t", BigInteger), name="edges").data([(t,) for t in ends]).alias("edges")
+    # A compound SELECT, not VALUES: SQLite cannot name the columns of a VALUES alias.
+    at = union_all(*(select(literal(t, BigInteger).label("t")) for t in ends)).subquery("edges")
     seen = epoch(Message.first_seen_at)
     left = epoch(func.coalesce(Message.final_at, Message.gave_up_at))
     age = _age_label(at.c.t - seen).label("age")

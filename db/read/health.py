@@ -36,7 +36,9 @@ def last_calls(engine: Engine, account: str | None = None) -> LastCalls:
             .order_by(ApiCall.started_at.desc(), ApiCall.id.desc())
             .limit(1)
         ).first()
-    return LastCalls(last_ok, last_call, *(tuple(error) if error else (None, None, None, None)))
+    if error is None:
+        return LastCalls(last_ok, last_call, None, None, None, None)
+    return LastCalls(last_ok, last_call, error[0], error[1], error[2], error[3])
 
 
 def calls_over_time(engine: Engine, filters: Filters, seconds: int) -> pd.DataFrame:

@@ -1,0 +1,136 @@
+"""Cached data access for the pages: a read-only engine and short-lived query results."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine
+
+from db.engine import DEFAULT_DATABASE_URL, database_url, make_readonly_engine
+from db.read import backlog, errors, health, messages, meta, overview
+from db.read.filters import Filters
+
+TTL = timedelta(seconds=10)
+
+
+def url() -> str:
+    return os.environ.get("SMSDASH_DATABASE_URL") or DEFAULT_DATABASE_URL
+
+
+@st.cache_resource(show_spinner=False)
+def engine(raw_url: str) -> Engine:
+    return make_readonly_engine(raw_url)
+
+
+def state(raw_url: str) -> meta.DatabaseState:
+    if meta.sqlite_file_missing(database_url(raw_url)):
+        return "missing"
+    return meta.database_state(engine(raw_url))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def options(raw_url: str) -> dict[str, list[str]]:
+    return meta.filter_options(engine(raw_url))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def kpis(raw_url: str, filters: Filters) -> overview.Kpis:
+    return overview.kpis(engine(raw_url), filters)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def distributions(raw_url: str, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
+    eng = engine(raw_url)
+    return (
+        overview.request_state_distribution(eng, filters),
+        overview.receipt_distribution(eng, filters),
+    )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def outcome_over_time(raw_url: str, filters: Filters, seconds: int, offset: int) -> pd.DataFrame:
+    return overview.outcome_over_time(engine(raw_url), filters, seconds, offset)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def backlog_over_time(raw_url: str, filters: Filters, seconds: int, offset: int) -> pd.DataFrame:
+    return backlog.backlog_over_time(engine(raw_url), filters, seconds, offset)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def aging(raw_url: str, filters: Filters, now: datetime) -> pd.DataFrame:
+    return backlog.aging(engine(raw_url), filters, now)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def aging_heatmap(raw_url: str, filters: Filters, seconds: int, offset: int) -> pd.DataFrame:
+    return backlog.aging_heatmap(engine(raw_url), filters, seconds, offset)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def stuck(raw_url: str, filters: Filters, minutes: int, now: datetime) -> pd.DataFrame:
+    return backlog.stuck(engine(raw_url), filters, timedelta(minutes=minutes), now)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def timeline(raw_url: str, account: str, request_id: str, number: str) -> pd.DataFrame:
+    return backlog.timeline(engine(raw_url), account, request_id, number)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def time_to_final(raw_url: str, filters: Filters) -> pd.DataFrame:
+    return backlog.time_to_final(engine(raw_url), filters)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def errors_over_time(raw_url: str, filters: Filters, seconds: int, offset: int) -> pd.DataFrame:
+    return errors.errors_over_time(engine(raw_url), filters, seconds, offset)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def error_table(raw_url: str, filters: Filters) -> pd.DataFrame:
+    return errors.error_table(engine(raw_url), filters)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def message_page(
+    raw_url: str, query: messages.MessageQuery, after: messages.PageKey | None
+) -> tuple[pd.DataFrame, messages.PageKey | None]:
+    return messages.page(engine(raw_url), query, after)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def message_count(raw_url: str, query: messages.MessageQuery) -> int:
+    return messages.count(engine(raw_url), query)
+
+
+def message_csv(raw_url: str, query: messages.MessageQuery) -> bytes:
+    return messages.to_csv(engine(raw_url), query)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def last_calls(raw_url: str, account: str | None) -> health.LastCalls:
+    return health.last_calls(engine(raw_url), account)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def calls_over_time(raw_url: str, filters: Filters, seconds: int) -> pd.DataFrame:
+    return health.calls_over_time(engine(raw_url), filters, seconds)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def latency(raw_url: str, filters: Filters) -> pd.DataFrame:
+    return health.latency(engine(raw_url), filters)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def credit(raw_url: str, filters: Filters, seconds: int) -> pd.DataFrame:
+    return health.credit_series(engine(raw_url), filters, seconds)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def runway(raw_url: str, account: str | None, now: datetime) -> health.Runway:
+    return health.runway(engine(raw_url), account, now)

@@ -1,0 +1,130 @@
+"""Every label the dashboard shows, in English and Czech."""
+
+from __future__ import annotations
+
+from db.codes import Lang
+
+LABELS: dict[str, tuple[str, str]] = {
+    # navigation and controls
+    "app_title": ("SMS delivery", "Doručování SMS"),
+    "overview": ("Overview", "Přehled"),
+    "backlog": ("Backlog", "Nedokončené"),
+    "errors": ("Errors", "Chyby"),
+    "messages": ("Messages", "Zprávy"),
+    "health": ("Collector health", "Stav sběru"),
+    "range": ("Time range", "Období"),
+    "1h": ("Last hour", "Poslední hodina"),
+    "24h": ("Last 24 hours", "Posledních 24 hodin"),
+    "7d": ("Last 7 days", "Posledních 7 dní"),
+    "30d": ("Last 30 days", "Posledních 30 dní"),
+    "custom": ("Custom", "Vlastní"),
+    "from": ("From", "Od"),
+    "to": ("To", "Do"),
+    "account": ("Account", "Účet"),
+    "sender": ("Sender", "Odesílatel"),
+    "gateway": ("Gateway", "Brána"),
+    "all": ("All", "Vše"),
+    "language": ("Language", "Jazyk"),
+    "show_numbers": ("Show full phone numbers", "Zobrazit celá čísla"),
+    "refresh": ("Auto-refresh", "Automatická obnova"),
+    "off": ("Off", "Vypnuto"),
+    "timezone": ("Time zone", "Časové pásmo"),
+    # empty states
+    "no_database": ("No data yet", "Zatím žádná data"),
+    "no_database_body": (
+        "The database at `{url}` has no messages yet. Start the collector with "
+        "`smsdash-collector run` (set `SMSDASH_API_KEY`), or try the whole product with "
+        "`make demo`.",
+        "Databáze `{url}` zatím neobsahuje žádné zprávy. Spusťte sběr příkazem "
+        "`smsdash-collector run` (nastavte `SMSDASH_API_KEY`), nebo vyzkoušejte celý produkt "
+        "příkazem `make demo`.",
+    ),
+    "no_rows": ("Nothing in this range.", "V tomto období nic není."),
+    # overview
+    "kpi_messages": ("Messages", "Zprávy"),
+    "kpi_delivered": ("Delivered", "Doručeno"),
+    "kpi_failed": ("Finally failed", "Definitivně nedoručeno"),
+    "kpi_pending": ("Not final yet", "Zatím bez výsledku"),
+    "kpi_gave_up": ("Given up (no final receipt)", "Bez konečné doručenky"),
+    "kpi_error_rate": ("API error rate", "Chybovost API"),
+    "oldest": ("oldest {age}", "nejstarší {age}"),
+    "vs_previous": ("vs previous period", "oproti předchozímu období"),
+    "request_states": ("Request states", "Stavy požadavků"),
+    "receipts": ("Delivery receipts", "Doručenky"),
+    "outcome_over_time": ("Delivery outcome over time", "Výsledek doručení v čase"),
+    "delivered": ("delivered", "doručeno"),
+    "failed": ("failed", "nedoručeno"),
+    "pending": ("not final yet", "bez výsledku"),
+    "gave_up": ("given up", "vzdáno"),
+    "final": ("final", "konečný"),
+    "non_final": ("not final", "nekonečný"),
+    "unknown": ("unknown", "neznámý"),
+    "code": ("Code", "Kód"),
+    "count": ("Messages", "Zprávy"),
+    "meaning": ("Meaning", "Význam"),
+    # backlog
+    "backlog_over_time": ("Not final over time", "Nedokončené v čase"),
+    "aging": ("Age of the current backlog", "Stáří nedokončených zpráv"),
+    "aging_heatmap": ("Backlog age over time", "Stáří nedokončených v čase"),
+    "stuck": ("Stuck messages", "Uvízlé zprávy"),
+    "stuck_threshold": ("Older than (minutes)", "Starší než (minut)"),
+    "timeline": ("Timeline", "Časová osa"),
+    "time_to_final": ("Time to sent and to final receipt", "Doba do odeslání a do doručenky"),
+    "state": ("State", "Stav"),
+    "age": ("Age", "Stáří"),
+    "request_id": ("Request", "Požadavek"),
+    "number": ("Number", "Číslo"),
+    "select_message": ("Show the timeline of", "Zobrazit časovou osu"),
+    "measure_sent": ("to sent", "do odeslání"),
+    "measure_final": ("to final", "do výsledku"),
+    "observed": ("Observed", "Zjištěno"),
+    "change": ("Change", "Změna"),
+    # errors
+    "errors_over_time": ("Failed API calls over time", "Neúspěšná volání API v čase"),
+    "error_table": ("Failures by code", "Chyby podle kódu"),
+    "client_errors": (
+        "Client errors (1xx/2xx): need your action",
+        "Chyby klienta (1xx/2xx): vyžadují váš zásah",
+    ),
+    "server_errors": (
+        "Server and network errors (9xx, 503, timeouts): the gateway's side",
+        "Chyby serveru a sítě (9xx, 503, vypršení): na straně brány",
+    ),
+    "no_errors": ("No failed calls in this range.", "V tomto období žádná chybná volání."),
+    "http_status": ("HTTP", "HTTP"),
+    "retryable": ("Retryable", "Opakovatelné"),
+    "calls": ("Calls", "Volání"),
+    "share": ("Share", "Podíl"),
+    "first_seen": ("First seen", "Poprvé"),
+    "last_seen": ("Last seen", "Naposledy"),
+    "yes": ("yes", "ano"),
+    "no": ("no", "ne"),
+    # messages
+    "finality": ("Finality", "Konečnost"),
+    "number_fragment": ("Number contains", "Číslo obsahuje"),
+    "rows": ("{n} messages", "{n} zpráv"),
+    "next_page": ("Next page", "Další stránka"),
+    "first_page": ("First page", "První stránka"),
+    "download_csv": ("Download CSV", "Stáhnout CSV"),
+    # health
+    "last_ok": ("Last successful call", "Poslední úspěšné volání"),
+    "stale": (
+        "No successful call for {age}: is the collector running?",
+        "Žádné úspěšné volání již {age}: běží sběr?",
+    ),
+    "never": ("never", "nikdy"),
+    "ago": ("{age} ago", "před {age}"),
+    "calls_over_time": ("Calls by method and outcome", "Volání podle metody a výsledku"),
+    "latency": ("Latency", "Odezva"),
+    "credit": ("Credit (CZK)", "Kredit (Kč)"),
+    "runway": ("Credit runway", "Kredit vydrží"),
+    "runway_unknown": ("not enough data", "málo dat"),
+    "spend": ("{rate:.2f} CZK/h", "{rate:.2f} Kč/h"),
+    "last_error": ("Last error", "Poslední chyba"),
+}
+
+
+def t(key: str, lang: Lang, **values: object) -> str:
+    en, cs = LABELS[key]
+    text = cs if lang == "cs" else en
+    return text.format(**values) if values else text

@@ -1,0 +1,71 @@
+"""Collector health page: is it polling, how the API answers, and how long the credit lasts."""
+
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+from dashboard import charts, controls, data
+from dashboard.controls import View
+from dashboard.formatting import age_text
+from dashboard.i18n import t
+
+
+def _stale_after() -> float:
+    try:
+        return float(os.environ.get("SMSDASH_STALE_AFTER", "300"))
+    except ValueError:
+        return 300.0
+
+
+def render(view: View) -> None:
+    lang, url, filters = view.lang, data.url(), view.filters
+    st.header(t("health", lang))
+    last = data.last_calls(url, filters.account)
+    runway = data.runway(url, filters.account, view.now)
+    cols = st.columns(3)
+    since = (view.now - last.last_ok).total_seconds() if last.last_ok else None
+    cols[0].metric(
+        t("last_ok", lang),
+        t("ago", lang, age=age_text(since)) if since is not None else t("never", lang),
+        help=view.local(last.last_ok),
+    )
+    cols[1].metric(t("credit", lang), "—" if runway.credit is None else f"{runway.credit:,.2f}")
+    cols[2].metric(
+        t("runway", lang),
+        age_text(runway.hours_left * 3600)
+        if runway.hours_left is not None
+        else t("runway_unknown", lang),
+        help=t("spend", lang, rate=runway.spend_per_hour or 0.0),
+    )
+    if since is None or since > _stale_after():
+        st.warning(t("stale", lang, age=age_text(since) if since is not None else t("never", lang)))
+    if last.last_error is not None:
+        code = f" {last.last_error_code}" if last.last_error_code is not None else ""
+        st.caption(
+            f"{t('last_error', lang)}: {view.local(last.last_error)} · "
+            f"{last.last_error_outcome}{code} · {last.last_error_detail or ''}"
+        )
+
+    seconds = max(60, view.bucket)
+    st.subheader(t("calls_over_time", lang))
+    calls = data.calls_over_time(url, filters, seconds)
+    if calls.empty:
+        st.info(t("no_rows", lang))
+    else:
+        st.plotly_chart(charts.calls_over_time(calls, lang), width="stretch")
+    left, right = st.columns(2)
+    with left:
+        st.subheader(t("latency", lang))
+        st.dataframe(data.latency(url, filters), hide_index=True, width="stretch")
+    with right:
+        st.subheader(t("credit", lang))
+        credit = data.credit(url, filters, seconds)
+        if credit.empty:
+            st.info(t("no_rows", lang))
+        else:
+            st.plotly_chart(charts.credit_line(credit, lang), width="stretch")
+
+
+controls.live(render)
