@@ -20,6 +20,15 @@ def _delta_pp(now: float | None, before: float | None) -> str | None:
     return f"{(now - before) * 100:+.1f} pp"
 
 
+def _delta_count(now: int, before: int) -> str:
+    return f"{now - before:+,}"
+
+
+def _color(delta: str | None, normal: str = "normal") -> str:
+    # An unchanged figure is neither good nor bad news.
+    return "off" if delta is None or delta.lstrip("+-").strip("0.p ") == "" else normal
+
+
 def render(view: View) -> None:
     lang, url, filters = view.lang, data.url(), view.filters
     st.header(t("overview", lang))

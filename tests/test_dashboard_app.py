@@ -1,0 +1,184 @@
+"""Every dashboard page under Streamlit's AppTest, on empty and seeded databases."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from db.engine import make_engine
+from db.migrate import upgrade
+from tests.conftest import ROOT
+from tests.seed import CALLS, in_range, seed
+
+APP = str(ROOT / "dashboard" / "app.py")
+PAGES = ["views/backlog.py", "views/errors.py", "views/messages.py", "views/health.py"]
+
+
+def app(url: str, monkeypatch: pytest.MonkeyPatch, **params: str) -> AppTest:
+    monkeypatch.setenv("SMSDASH_DATABASE_URL", url)
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+@pytest.fixture
+def seeded_url(sqlite_url: str) -> str:
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    seed(engine)
+    engine.dispose()
+    return sqlite_url
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+@pytest.mark.parametrize("migrated", [False, True])
+def test_an_empty_database_shows_how_to_start_not_an_exception(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated: bool
+) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    if migrated:
+        upgrade(make_engine(url))
+    at = app(url, monkeypatch)
+    assert not at.exception
+    assert at.title[0].value == "No data yet"
+    assert "smsdash-collector run" in at.info[0].value
+    cs = app(url, monkeypatch, lang="cs")
+    assert cs.title[0].value == "Zatím žádná data"
+
+
+def test_the_overview_kpis_equal_the_seeded_truth(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app(seeded_url, monkeypatch)
+    assert not at.exception
+    truth = Counter(m.outcome for m in in_range())
+    total = sum(truth.values())
+    shown = metrics(at)
+    assert shown["Messages"] == f"{total:,}"
+    assert shown["Delivered"] == f"{truth['delivered'] / total:.1%}"
+    assert shown["Finally failed"] == f"{truth['failed'] / total:.1%}"
+    assert shown["Not final yet"] == str(truth["pending"])
+    assert shown["Given up (no final receipt)"] == str(truth["gave_up"])
+    errors = sum(c.count for c in CALLS if c.outcome != "ok")
+    assert shown["API error rate"] == f"{errors / sum(c.count for c in CALLS):.1%}"
+    assert [s.value for s in at.subheader] == [
+        "Request states",
+        "Delivery receipts",
+        "Delivery outcome over time",
+    ]
+
+
+def test_a_sender_filter_and_the_czech_switch_change_the_figures(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app(seeded_url, monkeypatch, sender="MyShop", lang="cs")
+    assert not at.exception
+    shown = metrics(at)
+    assert shown["Zprávy"] == str(len(in_range(sender="MyShop")))
+    assert at.subheader[0].value == "Stavy požadavků"
+    at.selectbox(key="sender").set_value("Bank").run()
+    assert metrics(at)["Zprávy"] == str(len(in_range(sender="Bank")))
+    assert at.query_params["sender"] == "Bank"
+    at.radio(key="lang").set_value("en").run()
+    assert metrics(at)["Messages"] == str(len(in_range(sender="Bank")))
+
+
+def test_a_link_with_query_parameters_restores_the_view(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app(
+        seeded_url,
+        monkeypatch,
+        range="7d",
+        account="other",
+        numbers="full",
+        refresh="60",
+        tz="Europe/Prague",
+    )
+    assert not at.exception
+    assert at.selectbox(key="range").value == "7d"
+    assert at.selectbox(key="account").value == "other"
+    assert at.toggle(key="numbers").value is True
+    assert at.selectbox(key="refresh").value == "60"
+    assert at.text_input(key="tz").value == "Europe/Prague"
+    assert metrics(at)["Messages"] == str(len(in_range(account="other")))
+
+
+def test_the_previous_period_appears_as_the_change(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app(seeded_url, monkeypatch)
+    messages = next(m for m in at.metric if m.label == "Messages")
+    older = 2  # the seed's two messages from 30 h ago
+    assert messages.proto.delta == f"{len(in_range()) - older:+,}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("lang", ["en", "cs"])
+def test_every_page_renders_without_an_exception(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch, page: str, lang: str
+) -> None:
+    at = app(seeded_url, monkeypatch, lang=lang)
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.header, "every page has a heading"
+
+
+def test_the_backlog_page_lists_the_stuck_messages_masked(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app(seeded_url, monkeypatch)
+    at.switch_page("views/backlog.py").run()
+    at.number_input(key="stuck_minutes").set_value(60).run()
+    table = at.dataframe[0].value
+    pending_old = [m for m in in_range() if m.outcome == "pending" and m.minutes_ago > 60]
+    assert len(table) == len(pending_old)
+    assert table["Number"].iloc[0] == "420 601 ••• 203"
+    at.number_input(key="stuck_minutes").set_value(0).run()
+    assert len(at.dataframe[0].value) == sum(m.outcome == "pending" for m in in_range())
+
+
+def test_the_errors_page_separates_client_and_server_errors(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app(seeded_url, monkeypatch)
+    at.switch_page("views/errors.py").run()
+    client, server = (d.value for d in at.dataframe)
+    assert list(client["Code"]) == ["103"]
+    assert client["Calls"].sum() == 2
+    assert server["Calls"].sum() == sum(
+        c.count for c in CALLS if c.outcome not in ("ok", "client_error")
+    )
+    assert set(server["Retryable"]) == {"yes"} and set(client["Retryable"]) == {"no"}
+
+
+def test_the_messages_page_pages_through_and_filters(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app(seeded_url, monkeypatch, numbers="full")
+    at.switch_page("views/messages.py").run()
+    assert not at.exception
+    numbers = set(at.dataframe[0].value["Number"])
+    assert numbers == {m.number for m in in_range()}
+    at.selectbox(key="m_finality").set_value("not_final").run()
+    assert set(at.dataframe[0].value["Number"]) == {
+        m.number for m in in_range() if m.outcome == "pending"
+    }
+
+
+def test_the_health_page_shows_credit_and_runway(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app(seeded_url, monkeypatch)
+    at.switch_page("views/health.py").run()
+    shown = metrics(at)
+    assert shown["Credit (CZK)"] == "980.00"
+    assert shown["Credit runway"] == "18 d 9 h"  # 980 CZK at 20 CZK per 9 h
+    assert at.warning, "the seed's last successful call is 20 minutes old: stale"
