@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import streamlit as st
 
 from dashboard import charts, controls, data
@@ -24,7 +26,10 @@ def _delta_count(now: int, before: int) -> str:
     return f"{now - before:+,}"
 
 
-def _color(delta: str | None, normal: str = "normal") -> str:
+DeltaColor = Literal["normal", "inverse", "off"]
+
+
+def _color(delta: str | None, normal: DeltaColor = "normal") -> DeltaColor:
     # An unchanged figure is neither good nor bad news.
     return "off" if delta is None or delta.lstrip("+-").strip("0.p ") == "" else normal
 
@@ -35,45 +40,30 @@ def render(view: View) -> None:
     k = data.kpis(url, filters)
     p = data.kpis(url, filters.previous())
     help_prev = t("vs_previous", lang)
-    cols = st.columns(6)
-    cols[0].metric(
-        t("kpi_messages", lang), f"{k.messages:,}", f"{k.messages - p.messages:+,}", help=help_prev
-    )
-    cols[1].metric(
-        t("kpi_delivered", lang),
-        _pct(k.share(k.delivered)),
-        _delta_pp(k.share(k.delivered), p.share(p.delivered)),
-        help=help_prev,
-    )
-    cols[2].metric(
-        t("kpi_failed", lang),
-        _pct(k.share(k.failed)),
-        _delta_pp(k.share(k.failed), p.share(p.failed)),
-        delta_color="inverse",
-        help=help_prev,
-    )
     oldest = (view.now - k.oldest_pending).total_seconds() if k.oldest_pending else None
-    cols[3].metric(
-        t("kpi_pending", lang),
-        f"{k.pending:,}",
-        f"{k.pending - p.pending:+,}",
-        delta_color="inverse",
-        help=t("oldest", lang, age=age_text(oldest)) + f" · {help_prev}",
-    )
-    cols[4].metric(
-        t("kpi_gave_up", lang),
-        f"{k.gave_up:,}",
-        f"{k.gave_up - p.gave_up:+,}",
-        delta_color="inverse",
-        help=help_prev,
-    )
-    cols[5].metric(
-        t("kpi_error_rate", lang),
-        _pct(k.error_rate),
-        _delta_pp(k.error_rate, p.error_rate),
-        delta_color="inverse",
-        help=help_prev,
-    )
+    tiles: list[tuple[str, str, str | None, DeltaColor]] = [
+        ("kpi_messages", f"{k.messages:,}", _delta_count(k.messages, p.messages), "normal"),
+        (
+            "kpi_delivered",
+            _pct(k.share(k.delivered)),
+            _delta_pp(k.share(k.delivered), p.share(p.delivered)),
+            "normal",
+        ),
+        (
+            "kpi_failed",
+            _pct(k.share(k.failed)),
+            _delta_pp(k.share(k.failed), p.share(p.failed)),
+            "inverse",
+        ),
+        ("kpi_pending", f"{k.pending:,}", _delta_count(k.pending, p.pending), "inverse"),
+        ("kpi_gave_up", f"{k.gave_up:,}", _delta_count(k.gave_up, p.gave_up), "inverse"),
+        ("kpi_error_rate", _pct(k.error_rate), _delta_pp(k.error_rate, p.error_rate), "inverse"),
+    ]
+    for column, (key, value, delta, color) in zip(st.columns(len(tiles)), tiles, strict=True):
+        extra = t("oldest", lang, age=age_text(oldest)) + " · " if key == "kpi_pending" else ""
+        column.metric(
+            t(key, lang), value, delta, delta_color=_color(delta, color), help=extra + help_prev
+        )
     if k.pending:
         st.caption(t("kpi_pending", lang) + ": " + t("oldest", lang, age=age_text(oldest)))
 
