@@ -91,9 +91,10 @@ class Message(Base):
         Index("ix_messages_first_seen_at", "first_seen_at"),
         Index("ix_messages_final_at", "final_at"),
         Index("ix_messages_sender_first_seen_at", "sender", "first_seen_at"),
+        # Serves the stuck list and the backlog's age: oldest non-final first.
         Index(
             "ix_messages_backlog",
-            "next_poll_at",
+            "first_seen_at",
             sqlite_where=NON_FINAL,
             postgresql_where=NON_FINAL,
         ),
@@ -186,3 +187,66 @@ class ErrorCodeRow(Base):
     meaning_cs: Mapped[str] = mapped_column(Text)
     http_status: Mapped[int] = mapped_column(Integer)
     retryable: Mapped[bool]
+
+
+# -- rollups -------------------------------------------------------------------------------
+# Small tables kept up to date in the collector's write transaction, so the dashboard reads
+# hundreds of rows instead of millions. NULLs are stored as '' or -1 so they can be keys.
+# `hour` is the epoch second starting the hour a message was first seen (a call started).
+
+
+class RollupMessages(Base):
+    """Messages by first-seen hour, where they stand now, and the hour they left the backlog."""
+
+    __tablename__ = "rollup_messages"
+
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hour: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    sender: Mapped[str] = mapped_column(String(32), primary_key=True)
+    gateway: Mapped[str] = mapped_column(String(16), primary_key=True)
+    request_state: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    receipt_state: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    status: Mapped[str] = mapped_column(String(10), primary_key=True)
+    exit_hour: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    messages: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (Index("ix_rollup_messages_exit_hour", "exit_hour"),)
+
+
+class RollupDelays(Base):
+    """How long messages took to be sent and to reach a final state, as a histogram."""
+
+    __tablename__ = "rollup_delays"
+
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hour: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    sender: Mapped[str] = mapped_column(String(32), primary_key=True)
+    gateway: Mapped[str] = mapped_column(String(16), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(8), primary_key=True)  # sent | final
+    delay: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    messages: Mapped[int] = mapped_column(BigInteger)
+
+
+class RollupCalls(Base):
+    """API calls by hour, method, outcome and code, with a latency histogram."""
+
+    __tablename__ = "rollup_calls"
+
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hour: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    method: Mapped[str] = mapped_column(String(32), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(16), primary_key=True)
+    http_status: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    error_code: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    latency_ms: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    calls: Mapped[int] = mapped_column(BigInteger)
+
+
+class FilterValue(Base):
+    """Every (account, sender, gateway) seen: what the dashboard's filters offer."""
+
+    __tablename__ = "filter_values"
+
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sender: Mapped[str] = mapped_column(String(32), primary_key=True)
+    gateway: Mapped[str] = mapped_column(String(16), primary_key=True)

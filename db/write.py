@@ -7,12 +7,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, and_, insert, select, update
+from sqlalchemy import Connection, Engine, Table, and_, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from db.codes import RECEIPTS, REQUEST_STATES, is_message_final, is_request_state_final
 from db.models import ApiCall, CreditSample, Message, Request, StateChange
 from db.records import NumberRecord, Observations, RequestRecord, WriteSummary
+from db.rollup import Deltas
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ def record(engine: Engine, obs: Observations) -> WriteSummary:
 
 def record_in(conn: Connection, obs: Observations) -> WriteSummary:
     summary = WriteSummary()
+    deltas = Deltas()
     changes: list[Row] = []
     answered = {rid: nums for rid, nums in obs.statuses.items() if nums}
     req_ids = {r.request_id for r in obs.listed} | set(obs.statuses)
@@ -54,15 +56,22 @@ def record_in(conn: Connection, obs: Observations) -> WriteSummary:
             )
             for rec in _last_per_number(numbers)
         }
+        for number, row in merged.items():
+            deltas.message_changed(known_messages.get((rid, number)), row)
         messages.extend(merged.values())
         siblings = [m for (r, n), m in known_messages.items() if r == rid and n not in merged]
         _reschedule_request(request, [*merged.values(), *siblings], obs.observed_at)
 
     _upsert(conn, REQUESTS, list(requests.values()), ("account", "request_id"))
+    deltas.filters.update(
+        (r["account"], r["sender"] or "", r["gateway"] or "") for r in requests.values()
+    )
     _upsert(conn, MESSAGES, messages, ("account", "request_id", "number"))
     if changes:
         conn.execute(insert(StateChange), changes)
     summary.state_changes = len(changes)
+    for call in obs.api_calls:
+        deltas.call(obs.account, call)
     if obs.api_calls:
         conn.execute(
             insert(ApiCall),
@@ -80,7 +89,10 @@ def record_in(conn: Connection, obs: Observations) -> WriteSummary:
             .values(next_poll_at=when)
         )
     if obs.give_up_after is not None:
-        summary.gave_up += give_up_overdue(conn, obs.account, obs.observed_at, obs.give_up_after)
+        summary.gave_up += give_up_overdue(
+            conn, obs.account, obs.observed_at, obs.give_up_after, deltas
+        )
+    deltas.apply(conn)
     return summary
 
 
@@ -100,20 +112,36 @@ def due_requests(engine: Engine, account: str, now: datetime, limit: int) -> lis
         return list(conn.execute(query).scalars())
 
 
-def give_up_overdue(conn: Connection, account: str, now: datetime, horizon: timedelta) -> int:
+def give_up_overdue(
+    conn: Connection, account: str, now: datetime, horizon: timedelta, deltas: Deltas
+) -> int:
     """Stop polling what never reached a final state within the horizon (e.g. polls failing)."""
     cutoff = now - horizon
-    msgs = conn.execute(
-        update(Message)
-        .where(
-            Message.account == account,
-            Message.final_at.is_(None),
-            Message.gave_up_at.is_(None),
-            Message.next_poll_at <= now,
-            Message.first_seen_at < cutoff,
+    overdue = [
+        dict(row)
+        for row in conn.execute(
+            select(MESSAGES).where(
+                Message.account == account,
+                Message.final_at.is_(None),
+                Message.gave_up_at.is_(None),
+                Message.next_poll_at <= now,
+                Message.first_seen_at < cutoff,
+            )
+        ).mappings()
+    ]
+    if overdue:
+        conn.execute(
+            update(Message)
+            .where(
+                Message.account == account,
+                Message.number == bindparam("n"),
+                Message.request_id == bindparam("rid"),
+            )
+            .values(gave_up_at=now, next_poll_at=None),
+            [{"n": row["number"], "rid": row["request_id"]} for row in overdue],
         )
-        .values(gave_up_at=now, next_poll_at=None)
-    ).rowcount
+        for row in overdue:
+            deltas.message_changed(row, {**row, "gave_up_at": now, "next_poll_at": None})
     conn.execute(
         update(Request)
         .where(
@@ -124,7 +152,7 @@ def give_up_overdue(conn: Connection, account: str, now: datetime, horizon: time
         )
         .values(gave_up_at=now, next_poll_at=None)
     )
-    return msgs or 0
+    return len(overdue)
 
 
 def _call_row(call: Any) -> Row:

@@ -1,0 +1,242 @@
+"""Rollup maintenance: the deltas one write causes, and a rebuild from the raw tables."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Table,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    type_coerce,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from db.models import (
+    ApiCall,
+    FilterValue,
+    Message,
+    Request,
+    RollupCalls,
+    RollupDelays,
+    RollupMessages,
+)
+
+HOUR = 3600
+NOT_LEFT = -1  # exit_hour of a message still in the backlog
+MESSAGES: Table = RollupMessages.__table__  # type: ignore[assignment]
+DELAYS: Table = RollupDelays.__table__  # type: ignore[assignment]
+CALLS: Table = RollupCalls.__table__  # type: ignore[assignment]
+FILTERS: Table = FilterValue.__table__  # type: ignore[assignment]
+
+
+def hour_of(value: datetime | int) -> int:
+    stamp = value if isinstance(value, int) else int(value.timestamp())
+    return stamp - stamp % HOUR
+
+
+def status_of(final_at: Any, gave_up_at: Any, receipt: int | None) -> str:
+    if final_at is not None:
+        return "delivered" if receipt == 2 else "failed"
+    return "pending" if gave_up_at is None else "gave_up"
+
+
+def message_key(row: Mapping[str, Any]) -> tuple[Any, ...]:
+    left = row["final_at"] if row["final_at"] is not None else row["gave_up_at"]
+    return (
+        row["account"],
+        hour_of(row["first_seen_at"]),
+        row["sender"] or "",
+        row["gateway"] or "",
+        -1 if row["request_state"] is None else row["request_state"],
+        -1 if row["receipt_state"] is None else row["receipt_state"],
+        status_of(row["final_at"], row["gave_up_at"], row["receipt_state"]),
+        NOT_LEFT if left is None else hour_of(left),
+    )
+
+
+def delay_bucket(seconds: float) -> int:
+    """Exact to the second up to a minute, then coarser: a histogram of bounded size."""
+    s = max(0, int(seconds))
+    for limit, step in ((60, 1), (600, 10), (3600, 60), (86400, 600)):
+        if s < limit:
+            return s - s % step
+    return s - s % 3600
+
+
+def latency_bucket(ms: float) -> int:
+    value = max(0, int(ms))
+    for limit, step in ((10, 1), (100, 5), (1000, 50), (10000, 500)):
+        if value < limit:
+            return value - value % step
+    return value - value % 5000
+
+
+class Deltas:
+    """Counts to add to the rollups, gathered during one write and applied at its end."""
+
+    def __init__(self) -> None:
+        self.messages: Counter[tuple[Any, ...]] = Counter()
+        self.delays: Counter[tuple[Any, ...]] = Counter()
+        self.calls: Counter[tuple[Any, ...]] = Counter()
+        self.filters: set[tuple[str, str, str]] = set()
+
+    def message_changed(self, old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> None:
+        new_key = message_key(new)
+        if old is not None:
+            old_key = message_key(old)
+            if old_key == new_key:
+                return
+            self.messages[old_key] -= 1
+        self.messages[new_key] += 1
+        origin = new["created_at"] or new["first_seen_at"]
+        for measure, column in (("sent", "sent_at"), ("final", "final_at")):
+            if new[column] is not None and (old is None or old[column] is None):
+                delay = (new[column] - origin).total_seconds()
+                self.delays[(*new_key[:4], measure, delay_bucket(delay))] += 1
+
+    def call(self, account: str, call: Any) -> None:
+        self.calls[
+            (
+                account,
+                hour_of(call.started_at),
+                call.method,
+                call.outcome,
+                -1 if call.http_status is None else call.http_status,
+                -1 if call.error_code is None else call.error_code,
+                latency_bucket(call.duration_ms),
+            )
+        ] += 1
+
+    def apply(self, conn: Connection) -> None:
+        _add(conn, MESSAGES, self.messages, "messages")
+        _add(conn, DELAYS, self.delays, "messages")
+        _add(conn, CALLS, self.calls, "calls")
+        if self.filters:
+            stmt = _insert(conn, FILTERS).on_conflict_do_nothing()
+            conn.execute(
+                stmt,
+                [
+                    dict(zip(("account", "sender", "gateway"), f, strict=True))
+                    for f in sorted(self.filters)
+                ],
+            )
+
+
+def _insert(conn: Connection, table: Table) -> Any:
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+def _add(conn: Connection, table: Table, counts: Counter[tuple[Any, ...]], column: str) -> None:
+    rows = [(key, n) for key, n in counts.items() if n]
+    if not rows:
+        return
+    keys = [c.name for c in table.primary_key.columns]
+    stmt = _insert(conn, table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=keys, set_={column: table.c[column] + stmt.excluded[column]}
+    )
+    conn.execute(stmt, [{**dict(zip(keys, key, strict=True)), column: n} for key, n in rows])
+    if any(n < 0 for _key, n in rows):
+        conn.execute(delete(table).where(table.c[column] == 0))
+
+
+def _epoch(column: Any) -> Any:
+    return type_coerce(column, BigInteger)
+
+
+def _hour(column: Any) -> Any:
+    value = _epoch(column)
+    return value - value % HOUR
+
+
+def _bucket_sql(seconds: Any) -> Any:
+    whens = [
+        (seconds < limit, seconds - seconds % step)
+        for limit, step in ((60, 1), (600, 10), (3600, 60), (86400, 600))
+    ]
+    return case(*whens, else_=seconds - seconds % 3600)
+
+
+def rebuild(conn: Connection) -> None:
+    """Recompute every rollup from the raw tables (for a migration or a bulk load)."""
+    for table in (MESSAGES, DELAYS, CALLS, FILTERS):
+        conn.execute(delete(table))
+    m = Message.__table__.c
+    left = func.coalesce(m.final_at, m.gave_up_at)
+    status = case(
+        (m.final_at.is_not(None), case((m.receipt_state == 2, "delivered"), else_="failed")),
+        (m.gave_up_at.is_(None), "pending"),
+        else_="gave_up",
+    )
+    keys = (
+        m.account,
+        _hour(m.first_seen_at).label("hour"),
+        func.coalesce(m.sender, "").label("sender"),
+        func.coalesce(m.gateway, "").label("gateway"),
+        func.coalesce(m.request_state, -1).label("request_state"),
+        func.coalesce(m.receipt_state, -1).label("receipt_state"),
+        status.label("status"),
+        case((left.is_(None), NOT_LEFT), else_=_hour(left)).label("exit_hour"),
+    )
+    conn.execute(
+        insert(MESSAGES).from_select(
+            [*(k.key for k in keys), "messages"], select(*keys, func.count()).group_by(*keys)
+        )
+    )
+    origin = _epoch(func.coalesce(m.created_at, m.first_seen_at))
+    for measure, column in (("sent", m.sent_at), ("final", m.final_at)):
+        delay = _bucket_sql(case((_epoch(column) < origin, 0), else_=_epoch(column) - origin))
+        cols = (*keys[:4], literal(measure).label("measure"), delay.label("delay"))
+        conn.execute(
+            insert(DELAYS).from_select(
+                [*(k.key for k in cols), "messages"],
+                select(*cols, func.count()).where(column.is_not(None)).group_by(*cols),
+            )
+        )
+    c = ApiCall.__table__.c
+    # floor, not CAST: PostgreSQL's CAST rounds where Python's int() truncates.
+    # floor, not a bare CAST: PostgreSQL's CAST rounds where Python's int() truncates.
+    ms = cast(
+        func.floor(c.duration_ms) if conn.dialect.name == "postgresql" else c.duration_ms,
+        BigInteger,
+    )
+    latency = case(
+        *[
+            (ms < limit, ms - ms % step)
+            for limit, step in ((10, 1), (100, 5), (1000, 50), (10000, 500))
+        ],
+        else_=ms - ms % 5000,
+    )
+    call_keys = (
+        c.account,
+        _hour(c.started_at).label("hour"),
+        c.method,
+        c.outcome,
+        func.coalesce(c.http_status, -1).label("http_status"),
+        func.coalesce(c.error_code, -1).label("error_code"),
+        latency.label("latency_ms"),
+    )
+    conn.execute(
+        insert(CALLS).from_select(
+            [*(k.key for k in call_keys), "calls"],
+            select(*call_keys, func.count()).group_by(*call_keys),
+        )
+    )
+    r = Request.__table__.c
+    conn.execute(
+        insert(FILTERS).from_select(
+            ["account", "sender", "gateway"],
+            select(r.account, func.coalesce(r.sender, ""), func.coalesce(r.gateway, "")).distinct(),
+        )
+    )
