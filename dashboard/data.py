@@ -10,7 +10,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from db.engine import DEFAULT_DATABASE_URL, database_url, make_readonly_engine
-from db.read import backlog, errors, health, messages, meta, overview
+from db.read import backlog, errors, health, history, messages, meta, overview
 from db.read.filters import Filters
 
 TTL = timedelta(seconds=10)
@@ -57,7 +57,7 @@ def outcome_over_time(raw_url: str, filters: Filters, seconds: int, offset: int)
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def backlog_over_time(raw_url: str, filters: Filters, seconds: int, offset: int) -> pd.DataFrame:
-    return backlog.backlog_over_time(engine(raw_url), filters, seconds, offset)
+    return history.backlog_over_time(engine(raw_url), filters, seconds, offset)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -67,7 +67,7 @@ def aging(raw_url: str, filters: Filters, now: datetime) -> pd.DataFrame:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def aging_heatmap(raw_url: str, filters: Filters, seconds: int, offset: int) -> pd.DataFrame:
-    return backlog.aging_heatmap(engine(raw_url), filters, seconds, offset)
+    return history.aging_heatmap(engine(raw_url), filters, seconds, offset)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

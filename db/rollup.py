@@ -160,12 +160,30 @@ def _hour(column: Any) -> Any:
     return value - value % HOUR
 
 
-def _bucket_sql(seconds: Any) -> Any:
+def delay_sql(seconds: Any) -> Any:
+    """delay_bucket() in SQL."""
     whens = [
         (seconds < limit, seconds - seconds % step)
         for limit, step in ((60, 1), (600, 10), (3600, 60), (86400, 600))
     ]
     return case(*whens, else_=seconds - seconds % 3600)
+
+
+def latency_sql(duration_ms: Any, dialect: str) -> Any:
+    """latency_bucket() in SQL."""
+    # floor, not a bare CAST: PostgreSQL's CAST rounds where Python's int() truncates.
+    ms = cast(func.floor(duration_ms) if dialect == "postgresql" else duration_ms, BigInteger)
+    whens = [
+        (ms < limit, ms - ms % step)
+        for limit, step in ((10, 1), (100, 5), (1000, 50), (10000, 500))
+    ]
+    return case(*whens, else_=ms - ms % 5000)
+
+
+def delay_since(column: Any, origin: Any) -> Any:
+    """The bucketed seconds from ``origin`` to ``column`` (never negative), in SQL."""
+    end, start = _epoch(column), _epoch(origin)
+    return delay_sql(case((end < start, 0), else_=end - start))
 
 
 def rebuild(conn: Connection) -> None:
@@ -194,9 +212,9 @@ def rebuild(conn: Connection) -> None:
             [*(k.key for k in keys), "messages"], select(*keys, func.count()).group_by(*keys)
         )
     )
-    origin = _epoch(func.coalesce(m.created_at, m.first_seen_at))
+    origin = func.coalesce(m.created_at, m.first_seen_at)
     for measure, column in (("sent", m.sent_at), ("final", m.final_at)):
-        delay = _bucket_sql(case((_epoch(column) < origin, 0), else_=_epoch(column) - origin))
+        delay = delay_since(column, origin)
         cols = (*keys[:4], literal(measure).label("measure"), delay.label("delay"))
         conn.execute(
             insert(DELAYS).from_select(
@@ -205,19 +223,7 @@ def rebuild(conn: Connection) -> None:
             )
         )
     c = ApiCall.__table__.c
-    # floor, not CAST: PostgreSQL's CAST rounds where Python's int() truncates.
-    # floor, not a bare CAST: PostgreSQL's CAST rounds where Python's int() truncates.
-    ms = cast(
-        func.floor(c.duration_ms) if conn.dialect.name == "postgresql" else c.duration_ms,
-        BigInteger,
-    )
-    latency = case(
-        *[
-            (ms < limit, ms - ms % step)
-            for limit, step in ((10, 1), (100, 5), (1000, 50), (10000, 500))
-        ],
-        else_=ms - ms % 5000,
-    )
+    latency = latency_sql(c.duration_ms, conn.dialect.name)
     call_keys = (
         c.account,
         _hour(c.started_at).label("hour"),

@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard import charts, controls, data, widgets
 from dashboard.controls import View
 from dashboard.i18n import t
-from db.read.backlog import AGE_BUCKETS
+from db.read.history import AGE_BUCKETS
 
 ORDER = [label for label, _limit in AGE_BUCKETS]
 

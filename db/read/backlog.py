@@ -6,82 +6,26 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
     Engine,
-    and_,
     case,
     func,
     literal,
     or_,
     select,
-    union_all,
 )
 
-from db.models import Message, StateChange
-from db.read.filters import Filters, bucket, epoch, frame, to_times
+from db.models import Message, RollupDelays, StateChange
+from db.read.filters import Filters, epoch, frame
+from db.read.history import AGE_BUCKETS
 from db.read.overview import PENDING
-
-# (label, upper bound in seconds); the last bucket is open-ended.
-AGE_BUCKETS = (
-    ("< 5 min", 300),
-    ("5–30 min", 1800),
-    ("30 min–2 h", 7200),
-    ("2–24 h", 86400),
-    ("24–72 h", 259200),
-    ("> 72 h", None),
-)
-HEATMAP_LOOKBACK = timedelta(days=3)
+from db.read.split import rollup_scope, split
+from db.rollup import delay_since
 
 
 def _age_label(age: ColumnElement[int]) -> ColumnElement[str]:
     whens = [(age < limit, label) for label, limit in AGE_BUCKETS if limit is not None]
     return case(*whens, else_=AGE_BUCKETS[-1][0])
-
-
-def backlog_over_time(
-    engine: Engine, filters: Filters, seconds: int, offset: int = 0
-) -> pd.DataFrame:
-    """bucket, not_final — messages not final at the end of each bucket.
-
-    Rebuilt from first-seen and final (or given-up) times: entries minus exits, cumulated
-    from the backlog that existed when the range began.
-    """
-    left = func.coalesce(Message.final_at, Message.gave_up_at)
-    scope = filters.message_scope()
-    entries = (
-        select(bucket(Message.first_seen_at, seconds, offset).label("b"), func.count().label("n"))
-        .where(*filters.messages())
-        .group_by("b")
-    )
-    exits = (
-        select(bucket(left, seconds, offset).label("b"), (-func.count()).label("n"))
-        .where(
-            left >= filters.start, left < filters.end, Message.first_seen_at < filters.end, *scope
-        )
-        .group_by("b")
-    )
-    baseline = select(func.count()).where(
-        Message.first_seen_at < filters.start, or_(left.is_(None), left >= filters.start), *scope
-    )
-    with engine.connect() as conn:
-        start_count = conn.execute(baseline).scalar_one()
-    moves = frame(engine, union_all(entries, exits))
-    if moves.empty:
-        return pd.DataFrame(
-            {
-                "bucket": pd.Series(dtype="datetime64[ns, UTC]"),
-                "not_final": pd.Series(dtype="int64"),
-            }
-        )
-    per_bucket = moves.groupby("b")["n"].sum().sort_index()
-    result = pd.DataFrame(
-        {
-            "bucket": to_times(per_bucket.index.to_series()),
-            "not_final": per_bucket.cumsum() + start_count,
-        }
-    )
-    return result.reset_index(drop=True)
 
 
 def aging(engine: Engine, filters: Filters, now: datetime) -> pd.DataFrame:
@@ -93,34 +37,6 @@ def aging(engine: Engine, filters: Filters, now: datetime) -> pd.DataFrame:
         .group_by(age, Message.request_state, Message.receipt_state)
     )
     return frame(engine, query)
-
-
-def aging_heatmap(engine: Engine, filters: Filters, seconds: int, offset: int = 0) -> pd.DataFrame:
-    """bucket, age, messages — at the end of each bucket, how old the not-final messages were."""
-    start = int(filters.start.timestamp())
-    first = start - (start + offset) % seconds
-    ends = list(range(first + seconds, int(filters.end.timestamp()) + seconds, seconds))[-200:]
-    if not ends:
-        return pd.DataFrame(columns=["bucket", "age", "messages"])
-    # A compound SELECT, not VALUES: SQLite cannot name the columns of a VALUES alias.
-    at = union_all(*(select(literal(t, BigInteger).label("t")) for t in ends)).subquery("edges")
-    seen = epoch(Message.first_seen_at)
-    left = epoch(func.coalesce(Message.final_at, Message.gave_up_at))
-    age = _age_label(at.c.t - seen).label("age")
-    query = (
-        select((at.c.t - seconds).label("bucket"), age, func.count().label("messages"))
-        .select_from(at)
-        .join(Message, and_(seen < at.c.t, or_(left.is_(None), left >= at.c.t)))
-        .where(
-            Message.first_seen_at >= filters.start - HEATMAP_LOOKBACK,
-            Message.first_seen_at < filters.end,
-            *filters.message_scope(),
-        )
-        .group_by(at.c.t, age)
-    )
-    data = frame(engine, query)
-    data["bucket"] = to_times(data["bucket"])
-    return data
 
 
 def stuck(
@@ -169,31 +85,47 @@ def timeline(engine: Engine, account: str, request_id: str, number: str) -> pd.D
 
 def time_to_final(engine: Engine, filters: Filters) -> pd.DataFrame:
     """gateway, measure, p50, p90, p99, messages — seconds from creation to sent / final."""
-    origin = epoch(func.coalesce(Message.created_at, Message.first_seen_at))
-    parts = []
-    for measure, column in (("sent", Message.sent_at), ("final", Message.final_at)):
-        delay = (
-            func.max(epoch(column) - origin, 0).label("delay")
-            if engine.dialect.name == "sqlite"
-            else func.greatest(epoch(column) - origin, 0).label("delay")
-        )
-        parts.append(
-            select(
-                Message.gateway, literal(measure).label("measure"), delay, func.count().label("n")
+    parts = split(filters)
+    frames = []
+    if parts.first_hour is not None:
+        d = RollupDelays
+        frames.append(
+            frame(
+                engine,
+                select(d.gateway, d.measure, d.delay, func.sum(d.messages).label("n"))
+                .where(
+                    d.hour >= parts.first_hour, d.hour < parts.end_hour, *rollup_scope(d, filters)
+                )
+                .group_by(d.gateway, d.measure, d.delay),
             )
-            .where(column.is_not(None), *filters.messages())
-            .group_by(Message.gateway, "delay")
         )
-    histogram = frame(engine, union_all(*parts))
+    origin = func.coalesce(Message.created_at, Message.first_seen_at)
+    gateway = func.coalesce(Message.gateway, "").label("gateway")
+    for edge in parts.edges:
+        for measure, column in (("sent", Message.sent_at), ("final", Message.final_at)):
+            delay = delay_since(column, origin).label("delay")
+            frames.append(
+                frame(
+                    engine,
+                    select(
+                        gateway, literal(measure).label("measure"), delay, func.count().label("n")
+                    )
+                    .where(column.is_not(None), *edge.messages())
+                    .group_by(gateway, delay),
+                )
+            )
+    frames = [f for f in frames if not f.empty]
+    columns = ["gateway", "measure", "p50", "p90", "p99", "messages"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    histogram = pd.concat(frames, ignore_index=True)
     rows = []
-    for (gateway, kind), group in histogram.groupby(["gateway", "measure"], dropna=False):
-        ordered = group.sort_values("delay")
-        cumulative = ordered["n"].cumsum()
+    for (gw, kind), group in histogram.groupby(["gateway", "measure"]):
+        ordered = group.groupby("delay")["n"].sum().sort_index()
+        cumulative = ordered.cumsum()
         total = int(cumulative.iloc[-1])
-        row: dict[str, object] = {"gateway": gateway, "measure": kind, "messages": total}
+        row: dict[str, object] = {"gateway": gw or None, "measure": kind, "messages": total}
         for name, q in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99)):
-            row[name] = float(
-                ordered["delay"].iloc[int((cumulative >= q * total).to_numpy().argmax())]
-            )
+            row[name] = float(ordered.index[int((cumulative >= q * total).to_numpy().argmax())])
         rows.append(row)
-    return pd.DataFrame(rows, columns=["gateway", "measure", "p50", "p90", "p99", "messages"])
+    return pd.DataFrame(rows, columns=columns)

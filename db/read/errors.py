@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, and_, func, or_, select
 
 from db.codes import error_info
-from db.models import ApiCall
-from db.read.filters import Filters, bucket, frame, to_times
+from db.models import ApiCall, RollupCalls
+from db.read.filters import Filters, bucket, to_times
+from db.read.split import call_counts, hourly, nullable, split
+from db.rollup import HOUR
+from db.types import from_epoch
 
 OUTCOME_LABELS = {
     "timeout": "timeout",
@@ -46,46 +52,94 @@ def _labelled(data: pd.DataFrame) -> pd.DataFrame:
     return data
 
 
+def _codes(rollup: bool) -> list[Any]:
+    if rollup:
+        return [
+            RollupCalls.outcome,
+            nullable(RollupCalls.http_status, "http_status"),
+            nullable(RollupCalls.error_code, "error_code"),
+        ]
+    return [ApiCall.outcome, ApiCall.http_status, ApiCall.error_code]
+
+
+def _failed(data: pd.DataFrame) -> pd.DataFrame:
+    data = data[data["outcome"] != "ok"].rename(columns={"n": "calls"})
+    for column in ("http_status", "error_code"):
+        data[column] = pd.to_numeric(data[column]).astype("Int64")
+    return data.reset_index(drop=True)
+
+
 def errors_over_time(
     engine: Engine, filters: Filters, seconds: int, offset: int = 0
 ) -> pd.DataFrame:
     """bucket, outcome, http_status, error_code, family, side, calls."""
-    slot = bucket(ApiCall.started_at, seconds, offset).label("bucket")
-    query = (
-        select(
-            slot,
-            ApiCall.outcome,
-            ApiCall.http_status,
-            ApiCall.error_code,
-            func.count().label("calls"),
+    data = _failed(
+        call_counts(
+            engine,
+            filters,
+            [bucket(RollupCalls.hour, seconds, offset).label("bucket"), *_codes(True)],
+            [bucket(ApiCall.started_at, seconds, offset).label("bucket"), *_codes(False)],
+            rollups=hourly(seconds, offset),
         )
-        .where(ApiCall.outcome != "ok", *filters.calls())
-        .group_by(slot, ApiCall.outcome, ApiCall.http_status, ApiCall.error_code)
-        .order_by(slot)
     )
-    data = frame(engine, query)
-    data["bucket"] = to_times(data["bucket"])
+    data = data.sort_values("bucket").reset_index(drop=True)
+    data["bucket"] = to_times(data["bucket"].astype("int64"))
     return _labelled(data)
 
 
 def error_table(engine: Engine, filters: Filters) -> pd.DataFrame:
     """One row per (code, HTTP status, outcome): calls, share of failures, first and last seen."""
-    query = (
-        select(
-            ApiCall.error_code,
-            ApiCall.http_status,
-            ApiCall.outcome,
-            func.count().label("calls"),
-            func.min(ApiCall.started_at).label("first_seen"),
-            func.max(ApiCall.started_at).label("last_seen"),
-        )
-        .where(ApiCall.outcome != "ok", *filters.calls())
-        .group_by(ApiCall.error_code, ApiCall.http_status, ApiCall.outcome)
-        .order_by(func.count().desc())
-    )
-    data = frame(engine, query)
+    data = _failed(call_counts(engine, filters, _codes(True), _codes(False)))
+    data = data.sort_values("calls", ascending=False).reset_index(drop=True)
     total = data["calls"].sum()
     data["share"] = data["calls"] / total if total else 0.0
-    for column in ("first_seen", "last_seen"):
-        data[column] = pd.to_datetime(data[column], utc=True)
+    seen = _first_and_last(engine, filters)
+    keys = list(zip(data["outcome"], data["http_status"], data["error_code"], strict=True))
+    data["first_seen"] = pd.to_datetime(
+        [seen.get(_key(*k), (None, None))[0] for k in keys], utc=True
+    )
+    data["last_seen"] = pd.to_datetime(
+        [seen.get(_key(*k), (None, None))[1] for k in keys], utc=True
+    )
     return _labelled(data)
+
+
+def _key(outcome: Any, status: Any, code: Any) -> tuple[Any, ...]:
+    return (outcome, None if pd.isna(status) else int(status), None if pd.isna(code) else int(code))
+
+
+def _first_and_last(engine: Engine, filters: Filters) -> dict[tuple[Any, ...], tuple[Any, Any]]:
+    """Exact first and last failure per code: rollups find the hours, raw rows the second."""
+    parts = split(filters)
+    windows = [(e.start, e.end) for e in parts.edges]
+    if parts.first_hour is not None:
+        hours = call_counts(
+            engine,
+            replace(
+                filters, start=from_epoch(parts.first_hour), end=from_epoch(parts.end_hour or 0)
+            ),
+            [*_codes(True), RollupCalls.hour],
+            [],
+        )
+        hours = hours[hours["outcome"] != "ok"]
+        for hour in set(
+            hours.groupby(["outcome", "http_status", "error_code"], dropna=False)["hour"]
+            .agg(["min", "max"])
+            .to_numpy()
+            .ravel()
+        ):
+            windows.append((from_epoch(int(hour)), from_epoch(int(hour) + HOUR)))
+    if not windows:
+        return {}
+    started = ApiCall.started_at
+    query = (
+        select(*_codes(False), func.min(started), func.max(started))
+        .where(
+            ApiCall.outcome != "ok",
+            or_(*(and_(started >= a, started < b) for a, b in windows)),
+            *filters.calls(),
+        )
+        .group_by(*_codes(False))
+    )
+    with engine.connect() as conn:
+        return {(r[0], r[1], r[2]): (r[3], r[4]) for r in conn.execute(query)}

@@ -12,9 +12,10 @@ from typing import Literal
 import pandas as pd
 from sqlalchemy import ColumnElement, Engine, func, select, tuple_
 
-from db.models import Message
+from db.models import Message, RollupMessages
 from db.read.filters import Filters, epoch, frame
 from db.read.overview import GAVE_UP, PENDING
+from db.read.split import message_counts
 
 Finality = Literal["all", "final", "not_final", "gave_up"]
 COLUMNS = (
@@ -46,7 +47,29 @@ class MessageQuery:
     number: str | None = None  # a fragment of the number
 
     def conditions(self) -> list[ColumnElement[bool]]:
-        conditions = self.filters.messages()
+        return [*self.filters.messages(), *self.narrowing()]
+
+    def rollup_narrowing(self) -> list[ColumnElement[bool]] | None:
+        """The same narrowing on the rollup, or None when the rollup cannot express it."""
+        if self.request_id or self.number:
+            return None
+        r = RollupMessages
+        conditions: list[ColumnElement[bool]] = []
+        if self.request_state is not None:
+            conditions.append(r.request_state == self.request_state)
+        if self.receipt_state is not None:
+            conditions.append(r.receipt_state == self.receipt_state)
+        statuses = {
+            "final": ("delivered", "failed"),
+            "not_final": ("pending",),
+            "gave_up": ("gave_up",),
+        }.get(self.finality)
+        if statuses:
+            conditions.append(r.status.in_(statuses))
+        return conditions
+
+    def narrowing(self) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
         if self.request_state is not None:
             conditions.append(Message.request_state == self.request_state)
         if self.receipt_state is not None:
@@ -94,8 +117,12 @@ def page(
 
 
 def count(engine: Engine, query: MessageQuery) -> int:
-    with engine.connect() as conn:
-        return int(conn.execute(select(func.count()).where(*query.conditions())).scalar_one())
+    rollup = query.rollup_narrowing()
+    if rollup is None:
+        with engine.connect() as conn:
+            return int(conn.execute(select(func.count()).where(*query.conditions())).scalar_one())
+    total = message_counts(engine, query.filters, [], [], rollup, query.narrowing())
+    return int(total["n"].sum())
 
 
 def csv_chunks(engine: Engine, query: MessageQuery, batch: int = 5000) -> Iterator[str]:

@@ -8,7 +8,7 @@ from typing import Literal
 from sqlalchemy import Engine, inspect, select
 from sqlalchemy.engine import URL
 
-from db.models import ApiCall, Message, Request
+from db.models import ApiCall, FilterValue, Message
 
 DatabaseState = Literal["missing", "no_schema", "empty", "ok"]
 
@@ -29,14 +29,12 @@ def database_state(engine: Engine) -> DatabaseState:
 
 
 def filter_options(engine: Engine) -> dict[str, list[str]]:
-    """Accounts, senders and gateways known from the requests table."""
-    options: dict[str, list[str]] = {}
+    """Accounts, senders and gateways the collector has seen (a small rollup table)."""
     with engine.connect() as conn:
-        for name, column in (
-            ("account", Request.account),
-            ("sender", Request.sender),
-            ("gateway", Request.gateway),
-        ):
-            values = conn.execute(select(column).where(column.is_not(None)).distinct())
-            options[name] = sorted(str(v) for v in values.scalars())
-    return options
+        rows = conn.execute(
+            select(FilterValue.account, FilterValue.sender, FilterValue.gateway)
+        ).all()
+    return {
+        name: sorted({str(row[i]) for row in rows if row[i]})
+        for i, name in enumerate(("account", "sender", "gateway"))
+    }

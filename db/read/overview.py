@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import ColumnElement, Engine, and_, case, func, select
 
-from db.models import ApiCall, Message
-from db.read.filters import Filters, bucket, epoch, frame, to_times
-from db.types import from_epoch
+from db.models import ApiCall, Message, RollupCalls, RollupMessages
+from db.read.filters import Filters, bucket, to_times
+from db.read.split import STATUS, call_counts, hourly, message_counts, nullable
 
 DELIVERED = and_(Message.final_at.is_not(None), Message.receipt_state == 2)
 FAILED = and_(Message.final_at.is_not(None), func.coalesce(Message.receipt_state, -1) != 2)
 PENDING = and_(Message.final_at.is_(None), Message.gave_up_at.is_(None))
 GAVE_UP = and_(Message.final_at.is_(None), Message.gave_up_at.is_not(None))
+OUTCOMES = ("delivered", "failed", "pending", "gave_up")
 
 
 def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -42,69 +44,65 @@ class Kpis:
 
 
 def kpis(engine: Engine, filters: Filters) -> Kpis:
-    messages = select(
-        func.count(),
-        _count(DELIVERED),
-        _count(FAILED),
-        _count(PENDING),
-        func.min(case((PENDING, epoch(Message.first_seen_at)))),
-        _count(GAVE_UP),
-    ).where(*filters.messages())
-    calls = select(func.count(), _count(ApiCall.outcome != "ok")).where(*filters.calls())
-    with engine.connect() as conn:
-        total, delivered, failed, pending, oldest, gave_up = conn.execute(messages).one()
-        n_calls, errors = conn.execute(calls).one()
-    return Kpis(
-        int(total),
-        int(delivered),
-        int(failed),
-        int(pending),
-        from_epoch(oldest) if oldest is not None else None,
-        int(gave_up),
-        int(n_calls),
-        int(errors),
+    by_status = message_counts(engine, filters, [RollupMessages.status], [STATUS.label("status")])
+    counts = dict(zip(by_status["status"], by_status["n"], strict=True))
+    ok = RollupCalls.outcome == "ok"
+    calls = call_counts(
+        engine,
+        filters,
+        [case((ok, "ok"), else_="error").label("kind")],
+        [case((ApiCall.outcome == "ok", "ok"), else_="error").label("kind")],
     )
+    by_kind = dict(zip(calls["kind"], calls["n"], strict=True))
+    # The oldest pending message: the first entry of the partial backlog index.
+    with engine.connect() as conn:
+        oldest = conn.execute(
+            select(func.min(Message.first_seen_at)).where(PENDING, *filters.messages())
+        ).scalar_one()
+    return Kpis(
+        messages=int(sum(counts.values())),
+        delivered=int(counts.get("delivered", 0)),
+        failed=int(counts.get("failed", 0)),
+        pending=int(counts.get("pending", 0)),
+        oldest_pending=oldest,
+        gave_up=int(counts.get("gave_up", 0)),
+        calls=int(sum(by_kind.values())),
+        call_errors=int(by_kind.get("error", 0)),
+    )
+
+
+def _distribution(engine: Engine, filters: Filters, rollup: Any, raw: Any) -> pd.DataFrame:
+    data = message_counts(engine, filters, [nullable(rollup, "code")], [raw.label("code")])
+    data = data.rename(columns={"n": "messages"})
+    data["code"] = data["code"].astype("Int64")
+    return data.sort_values("code", na_position="first").reset_index(drop=True)
 
 
 def request_state_distribution(engine: Engine, filters: Filters) -> pd.DataFrame:
     """code, messages — one row per request state the messages are in."""
-    query = (
-        select(Message.request_state.label("code"), func.count().label("messages"))
-        .where(*filters.messages())
-        .group_by(Message.request_state)
-        .order_by(Message.request_state)
-    )
-    return frame(engine, query)
+    return _distribution(engine, filters, RollupMessages.request_state, Message.request_state)
 
 
 def receipt_distribution(engine: Engine, filters: Filters) -> pd.DataFrame:
     """code, messages — one row per delivery receipt code."""
-    query = (
-        select(Message.receipt_state.label("code"), func.count().label("messages"))
-        .where(*filters.messages())
-        .group_by(Message.receipt_state)
-        .order_by(Message.receipt_state)
-    )
-    return frame(engine, query)
+    return _distribution(engine, filters, RollupMessages.receipt_state, Message.receipt_state)
 
 
 def outcome_over_time(
     engine: Engine, filters: Filters, seconds: int, offset: int = 0
 ) -> pd.DataFrame:
     """bucket, delivered, failed, pending, gave_up — by when messages were first seen."""
-    slot = bucket(Message.first_seen_at, seconds, offset).label("bucket")
-    query = (
-        select(
-            slot,
-            _count(DELIVERED).label("delivered"),
-            _count(FAILED).label("failed"),
-            _count(PENDING).label("pending"),
-            _count(GAVE_UP).label("gave_up"),
-        )
-        .where(*filters.messages())
-        .group_by(slot)
-        .order_by(slot)
+    data = message_counts(
+        engine,
+        filters,
+        [bucket(RollupMessages.hour, seconds, offset).label("bucket"), RollupMessages.status],
+        [bucket(Message.first_seen_at, seconds, offset).label("bucket"), STATUS.label("status")],
+        rollups=hourly(seconds, offset),
     )
-    data = frame(engine, query)
-    data["bucket"] = to_times(data["bucket"])
-    return data
+    wide = data.pivot_table(
+        index="bucket", columns="status", values="n", aggfunc="sum", fill_value=0
+    )
+    wide = wide.reindex(columns=list(OUTCOMES), fill_value=0).reset_index()
+    wide.columns.name = None
+    wide["bucket"] = to_times(wide["bucket"].astype("int64"))
+    return wide.astype(dict.fromkeys(OUTCOMES, "int64"))

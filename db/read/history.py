@@ -1,0 +1,137 @@
+"""The backlog's past: how many messages were not final, and how old, at each moment."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, func, or_, select
+
+from db.models import Message, RollupMessages
+from db.read import split as split_module
+from db.read.filters import Filters, epoch, frame, to_times
+from db.read.split import hourly, rollup_scope
+from db.rollup import HOUR, NOT_LEFT
+
+# (label, upper bound in seconds); the last bucket is open-ended.
+AGE_BUCKETS = (
+    ("< 5 min", 300),
+    ("5–30 min", 1800),
+    ("30 min–2 h", 7200),
+    ("2–24 h", 86400),
+    ("24–72 h", 259200),
+    ("> 72 h", None),
+)
+EMPTY_SERIES = pd.DataFrame(
+    {"bucket": pd.Series(dtype="datetime64[ns, UTC]"), "not_final": pd.Series(dtype="int64")}
+)
+
+
+def age_labels(ages: np.ndarray) -> np.ndarray:
+    limits = [limit for _label, limit in AGE_BUCKETS if limit is not None]
+    labels = np.array([label for label, _limit in AGE_BUCKETS])
+    return labels[np.searchsorted(limits, ages, side="right")]
+
+
+def _use_rollups(seconds: int, offset: int) -> bool:
+    return split_module.ROLLUPS and hourly(seconds, offset)
+
+
+def _spans(engine: Engine, filters: Filters) -> pd.DataFrame:
+    """first_seen, left (NaN while not final) of every message in the backlog during the range.
+
+    Three index-served parts: still pending, final since the start, given up since the start.
+    """
+    seen, final, gave_up = (
+        epoch(c) for c in (Message.first_seen_at, Message.final_at, Message.gave_up_at)
+    )
+    scope = [Message.first_seen_at < filters.end, *filters.message_scope()]
+    parts = [
+        select(seen.label("first_seen"), final.label("left")).where(
+            Message.final_at >= filters.start, *scope
+        ),
+        select(seen.label("first_seen"), gave_up.label("left")).where(
+            Message.final_at.is_(None), Message.gave_up_at >= filters.start, *scope
+        ),
+        select(seen.label("first_seen"), final.label("left")).where(
+            Message.final_at.is_(None), Message.gave_up_at.is_(None), *scope
+        ),
+    ]
+    return pd.concat([frame(engine, q) for q in parts], ignore_index=True)
+
+
+def _rollup_spans(engine: Engine, filters: Filters, first: int) -> pd.DataFrame:
+    """hour, exit_hour, messages of the rollup rows in the backlog at some hour from ``first``."""
+    r = RollupMessages
+    query = (
+        select(
+            r.hour.label("first_seen"), r.exit_hour.label("left"), func.sum(r.messages).label("n")
+        )
+        .where(
+            or_(r.exit_hour >= first, r.exit_hour == NOT_LEFT),
+            r.hour < int(filters.end.timestamp()),
+            *rollup_scope(r, filters),
+        )
+        .group_by(r.hour, r.exit_hour)
+    )
+    data = frame(engine, query)
+    data.loc[data["left"] == NOT_LEFT, "left"] = np.nan
+    return data
+
+
+def _edges(filters: Filters, seconds: int, offset: int) -> np.ndarray:
+    start, end = int(filters.start.timestamp()), int(filters.end.timestamp())
+    first = start - (start + offset) % seconds
+    return np.arange(first + seconds, end + seconds, seconds, dtype="int64")[-200:]
+
+
+def _present(spans: pd.DataFrame, ends: np.ndarray) -> np.ndarray:
+    """A (len(ends), len(spans)) mask: was each span in the backlog at each end?"""
+    seen = spans["first_seen"].to_numpy(dtype="float64")
+    left = spans["left"].to_numpy(dtype="float64")
+    at = ends[:, None].astype("float64")
+    return (seen[None, :] < at) & (np.isnan(left)[None, :] | (left[None, :] >= at))
+
+
+def backlog_over_time(
+    engine: Engine, filters: Filters, seconds: int, offset: int = 0
+) -> pd.DataFrame:
+    """bucket, not_final — how many messages were not final at the end of each bucket."""
+    ends = _edges(filters, seconds, offset)
+    if _use_rollups(seconds, offset):
+        spans = _rollup_spans(engine, filters, int(ends[0]) - seconds)
+    else:
+        spans = _spans(engine, filters).assign(n=1)
+    if spans.empty or not len(ends):
+        return EMPTY_SERIES.copy()
+    counts = (_present(spans, ends) * spans["n"].to_numpy()[None, :]).sum(axis=1)
+    return pd.DataFrame(
+        {"bucket": to_times(pd.Series(ends - seconds)), "not_final": counts.astype("int64")}
+    )
+
+
+def aging_heatmap(engine: Engine, filters: Filters, seconds: int, offset: int = 0) -> pd.DataFrame:
+    """bucket, age, messages — at the end of each bucket, how old the not-final messages were.
+
+    In hourly views ages are measured from the middle of the hour a message was first seen.
+    """
+    ends = _edges(filters, seconds, offset)
+    rollups = _use_rollups(seconds, offset)
+    if rollups:
+        spans = _rollup_spans(engine, filters, int(ends[0]) - seconds)
+    else:
+        spans = _spans(engine, filters).assign(n=1)
+    if spans.empty or not len(ends):
+        return pd.DataFrame(columns=["bucket", "age", "messages"])
+    mask = _present(spans, ends)
+    rows, cols = np.nonzero(mask)
+    seen = spans["first_seen"].to_numpy(dtype="int64") + (HOUR // 2 if rollups else 0)
+    data = pd.DataFrame(
+        {
+            "bucket": ends[rows] - seconds,
+            "age": age_labels(ends[rows] - seen[cols]),
+            "messages": spans["n"].to_numpy()[cols],
+        }
+    )
+    data = data.groupby(["bucket", "age"])["messages"].sum().reset_index()
+    data["bucket"] = to_times(data["bucket"])
+    return data
