@@ -28,6 +28,7 @@ NAMING = {
 
 # The non-final backlog: a partial index keeps it small at any table size.
 NON_FINAL = text("final_at IS NULL AND gave_up_at IS NULL")
+GAVE_UP_ONLY = text("final_at IS NULL AND gave_up_at IS NOT NULL")
 
 
 class Base(DeclarativeBase):
@@ -89,7 +90,29 @@ class Message(Base):
             ["account", "request_id"], ["requests.account", "requests.request_id"]
         ),
         Index("ix_messages_first_seen_at", "first_seen_at"),
-        Index("ix_messages_final_at", "final_at"),
+        # Partial: with NULLs in it SQLite's planner takes "final_at IS NULL" for one row
+        # and prefers this index to the backlog's.
+        Index(
+            "ix_messages_final_at",
+            "final_at",
+            sqlite_where=text("final_at IS NOT NULL"),
+            postgresql_where=text("final_at IS NOT NULL"),
+        ),
+        # The same with a sender in front: a sender filter would otherwise walk the large
+        # sender index instead of the small backlog.
+        Index(
+            "ix_messages_backlog_sender",
+            "sender",
+            "first_seen_at",
+            sqlite_where=NON_FINAL,
+            postgresql_where=NON_FINAL,
+        ),
+        Index(
+            "ix_messages_gave_up_at",
+            "gave_up_at",
+            sqlite_where=GAVE_UP_ONLY,
+            postgresql_where=GAVE_UP_ONLY,
+        ),
         Index("ix_messages_sender_first_seen_at", "sender", "first_seen_at"),
         # Serves the stuck list and the backlog's age: oldest non-final first.
         Index(

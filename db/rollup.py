@@ -34,6 +34,8 @@ from db.models import (
 
 HOUR = 3600
 NOT_LEFT = -1  # exit_hour of a message still in the backlog
+# (below this many seconds, round down to a multiple of): 1 s, 5 s, 30 s, 5 min, 30 min, 1 h
+DELAY_STEPS = ((10, 1), (60, 5), (600, 30), (3600, 300), (86400, 1800))
 MESSAGES: Table = RollupMessages.__table__  # type: ignore[assignment]
 DELAYS: Table = RollupDelays.__table__  # type: ignore[assignment]
 CALLS: Table = RollupCalls.__table__  # type: ignore[assignment]
@@ -66,9 +68,9 @@ def message_key(row: Mapping[str, Any]) -> tuple[Any, ...]:
 
 
 def delay_bucket(seconds: float) -> int:
-    """Exact to the second up to a minute, then coarser: a histogram of bounded size."""
+    """Exact below 10 s, then ever coarser steps: a histogram of bounded size."""
     s = max(0, int(seconds))
-    for limit, step in ((60, 1), (600, 10), (3600, 60), (86400, 600)):
+    for limit, step in DELAY_STEPS:
         if s < limit:
             return s - s % step
     return s - s % 3600
@@ -162,10 +164,7 @@ def _hour(column: Any) -> Any:
 
 def delay_sql(seconds: Any) -> Any:
     """delay_bucket() in SQL."""
-    whens = [
-        (seconds < limit, seconds - seconds % step)
-        for limit, step in ((60, 1), (600, 10), (3600, 60), (86400, 600))
-    ]
+    whens = [(seconds < limit, seconds - seconds % step) for limit, step in DELAY_STEPS]
     return case(*whens, else_=seconds - seconds % 3600)
 
 

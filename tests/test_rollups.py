@@ -88,13 +88,14 @@ def test_rollups_after_a_faulty_collector_run_equal_a_rebuild(engine: Engine) ->
 
 
 def test_delay_and_latency_buckets_keep_small_values_exact() -> None:
-    assert [delay_bucket(s) for s in (0, 59, 61, 599, 601, 4000, 90100)] == [
-        0,
-        59,
-        60,
-        590,
-        600,
-        3600,
-        90000,
-    ]
+    delays = (0, 9, 12, 59, 61, 599, 601, 4000, 90100)
+    assert [delay_bucket(s) for s in delays] == [0, 9, 10, 55, 60, 570, 600, 3600, 90000]
     assert [latency_bucket(ms) for ms in (3.7, 42, 420, 4200, 42000)] == [3, 40, 400, 4000, 40000]
+
+
+def test_percentiles_pick_the_smallest_value_reaching_each_quantile() -> None:
+    from db.read.split import percentiles
+
+    assert percentiles({1: 1, 2: 1, 3: 1, 4: 1}, (0.5, 0.9, 0.99)) == [2, 4, 4]
+    assert percentiles({5: 10}, (0.5, 0.99)) == [5, 5]
+    assert percentiles({10: 98, 500: 2}, (0.5, 0.98, 0.99)) == [10, 10, 500]

@@ -19,7 +19,7 @@ from db.models import Message, RollupDelays, StateChange
 from db.read.filters import Filters, epoch, frame
 from db.read.history import AGE_BUCKETS
 from db.read.overview import PENDING
-from db.read.split import rollup_scope, split
+from db.read.split import percentiles, rollup_scope, split, totals
 from db.rollup import delay_since
 
 
@@ -86,46 +86,30 @@ def timeline(engine: Engine, account: str, request_id: str, number: str) -> pd.D
 def time_to_final(engine: Engine, filters: Filters) -> pd.DataFrame:
     """gateway, measure, p50, p90, p99, messages — seconds from creation to sent / final."""
     parts = split(filters)
-    frames = []
+    queries = []
     if parts.first_hour is not None:
         d = RollupDelays
-        frames.append(
-            frame(
-                engine,
-                select(d.gateway, d.measure, d.delay, func.sum(d.messages).label("n"))
-                .where(
-                    d.hour >= parts.first_hour, d.hour < parts.end_hour, *rollup_scope(d, filters)
-                )
-                .group_by(d.gateway, d.measure, d.delay),
-            )
+        queries.append(
+            select(d.gateway, d.measure, d.delay, func.sum(d.messages))
+            .where(d.hour >= parts.first_hour, d.hour < parts.end_hour, *rollup_scope(d, filters))
+            .group_by(d.gateway, d.measure, d.delay)
         )
     origin = func.coalesce(Message.created_at, Message.first_seen_at)
     gateway = func.coalesce(Message.gateway, "").label("gateway")
     for edge in parts.edges:
         for measure, column in (("sent", Message.sent_at), ("final", Message.final_at)):
             delay = delay_since(column, origin).label("delay")
-            frames.append(
-                frame(
-                    engine,
-                    select(
-                        gateway, literal(measure).label("measure"), delay, func.count().label("n")
-                    )
-                    .where(column.is_not(None), *edge.messages())
-                    .group_by(gateway, delay),
-                )
+            queries.append(
+                select(gateway, literal(measure), delay, func.count())
+                .where(column.is_not(None), *edge.messages())
+                .group_by(gateway, delay)
             )
-    frames = [f for f in frames if not f.empty]
-    columns = ["gateway", "measure", "p50", "p90", "p99", "messages"]
-    if not frames:
-        return pd.DataFrame(columns=columns)
-    histogram = pd.concat(frames, ignore_index=True)
-    rows = []
-    for (gw, kind), group in histogram.groupby(["gateway", "measure"]):
-        ordered = group.groupby("delay")["n"].sum().sort_index()
-        cumulative = ordered.cumsum()
-        total = int(cumulative.iloc[-1])
-        row: dict[str, object] = {"gateway": gw or None, "measure": kind, "messages": total}
-        for name, q in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99)):
-            row[name] = float(ordered.index[int((cumulative >= q * total).to_numpy().argmax())])
-        rows.append(row)
-    return pd.DataFrame(rows, columns=columns)
+    histograms: dict[tuple[str, str], dict[float, int]] = {}
+    for (gw, measure, delay), n in totals(engine, queries).items():
+        histogram = histograms.setdefault((gw, measure), {})
+        histogram[delay] = histogram.get(delay, 0) + n
+    rows = [
+        (gw or None, measure, *percentiles(h, (0.5, 0.9, 0.99)), sum(h.values()))
+        for (gw, measure), h in sorted(histograms.items())
+    ]
+    return pd.DataFrame(rows, columns=["gateway", "measure", "p50", "p90", "p99", "messages"])

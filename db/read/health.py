@@ -11,7 +11,7 @@ from sqlalchemy import Engine, func, select
 
 from db.models import ApiCall, CreditSample, RollupCalls
 from db.read.filters import Filters, bucket, frame, to_times
-from db.read.split import call_counts, hourly
+from db.read.split import call_counts, hourly, percentiles
 from db.rollup import latency_sql
 
 
@@ -69,16 +69,13 @@ def latency(engine: Engine, filters: Filters) -> pd.DataFrame:
         [RollupCalls.method, RollupCalls.latency_ms.label("ms")],
         [ApiCall.method, latency_sql(ApiCall.duration_ms, engine.dialect.name).label("ms")],
     )
-    rows = []
-    for method, group in histogram.groupby("method"):
-        ordered = group.sort_values("ms")
-        cumulative = ordered["n"].cumsum()
-        total = int(cumulative.iloc[-1])
-        pick = [
-            float(ordered["ms"].iloc[int((cumulative >= q * total).to_numpy().argmax())])
-            for q in (0.5, 0.95)
-        ]
-        rows.append({"method": method, "p50_ms": pick[0], "p95_ms": pick[1], "calls": total})
+    histograms: dict[str, dict[float, int]] = {}
+    for method, ms, n in zip(histogram["method"], histogram["ms"], histogram["n"], strict=True):
+        bins = histograms.setdefault(method, {})
+        bins[ms] = bins.get(ms, 0) + int(n)
+    rows = [
+        (m, *percentiles(h, (0.5, 0.95)), sum(h.values())) for m, h in sorted(histograms.items())
+    ]
     return pd.DataFrame(rows, columns=["method", "p50_ms", "p95_ms", "calls"])
 
 

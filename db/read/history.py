@@ -52,8 +52,10 @@ def _spans(engine: Engine, filters: Filters) -> pd.DataFrame:
         select(seen.label("first_seen"), gave_up.label("left")).where(
             Message.final_at.is_(None), Message.gave_up_at >= filters.start, *scope
         ),
-        select(seen.label("first_seen"), final.label("left")).where(
-            Message.final_at.is_(None), Message.gave_up_at.is_(None), *scope
+        (
+            select(seen.label("first_seen"), final.label("left")).where(
+                Message.final_at.is_(None), Message.gave_up_at.is_(None), *scope
+            )
         ),
     ]
     return pd.concat([frame(engine, q) for q in parts], ignore_index=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -63,20 +64,32 @@ def rollup_scope(table: Any, filters: Filters) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _combine(frames: list[pd.DataFrame], labels: list[str]) -> pd.DataFrame:
-    frames = [f for f in frames if not f.empty]
-    if not frames:
-        return pd.DataFrame(columns=[*labels, "n"])
-    data = pd.concat(frames, ignore_index=True)
-    if not labels:
-        return pd.DataFrame({"n": [int(data["n"].sum())]})
-    return data.groupby(labels, dropna=False)["n"].sum().reset_index()
-
-
-def _frame(engine: Engine, query: Any) -> pd.DataFrame:
+def totals(engine: Engine, queries: Sequence[Any]) -> Counter[tuple[Any, ...]]:
+    """Run queries whose last column is a count; add the counts up per leading values."""
+    counts: Counter[tuple[Any, ...]] = Counter()
     with engine.connect() as conn:
-        result = conn.execute(query)
-        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        for query in queries:
+            for row in conn.execute(query):
+                counts[tuple(row[:-1])] += int(row[-1] or 0)
+    return counts
+
+
+def _sum(engine: Engine, queries: list[Any], labels: list[str]) -> pd.DataFrame:
+    rows = [(*key, n) for key, n in totals(engine, queries).items()]
+    return pd.DataFrame(rows, columns=[*labels, "n"])
+
+
+def percentiles(histogram: dict[float, int], quantiles: Sequence[float]) -> list[float]:
+    """The smallest value at or above each quantile of a {value: count} histogram."""
+    values = sorted(histogram)
+    total = sum(histogram.values())
+    picked, running, index = [], 0, 0
+    for q in quantiles:
+        while running + histogram[values[index]] < q * total and index < len(values) - 1:
+            running += histogram[values[index]]
+            index += 1
+        picked.append(float(values[index]))
+    return picked
 
 
 def message_counts(
@@ -90,32 +103,24 @@ def message_counts(
 ) -> pd.DataFrame:
     """Messages first seen in the range, counted by the given (equally labelled) columns."""
     parts = split(filters, rollups)
-    labels = [str(c.key) for c in rollup_cols]
-    frames = []
+    r = RollupMessages
+    queries = []
     if parts.first_hour is not None:
-        frames.append(
-            _frame(
-                engine,
-                select(*rollup_cols, func.sum(RollupMessages.messages).label("n"))
-                .where(
-                    RollupMessages.hour >= parts.first_hour,
-                    RollupMessages.hour < parts.end_hour,
-                    *rollup_scope(RollupMessages, filters),
-                    *rollup_where,
-                )
-                .group_by(*rollup_cols),
+        queries.append(
+            select(*rollup_cols, func.sum(r.messages))
+            .where(
+                r.hour >= parts.first_hour,
+                r.hour < parts.end_hour,
+                *rollup_scope(r, filters),
+                *rollup_where,
             )
+            .group_by(*rollup_cols)
         )
-    for edge in parts.edges:
-        frames.append(
-            _frame(
-                engine,
-                select(*raw_cols, func.count().label("n"))
-                .where(*edge.messages(), *raw_where)
-                .group_by(*raw_cols),
-            )
-        )
-    return _combine(frames, labels)
+    queries += [
+        select(*raw_cols, func.count()).where(*edge.messages(), *raw_where).group_by(*raw_cols)
+        for edge in parts.edges
+    ]
+    return _sum(engine, queries, [str(c.key) for c in rollup_cols])
 
 
 def call_counts(
@@ -127,29 +132,19 @@ def call_counts(
 ) -> pd.DataFrame:
     """API calls started in the range, counted by the given (equally labelled) columns."""
     parts = split(filters, rollups)
-    labels = [str(c.key) for c in rollup_cols]
-    frames = []
+    r = RollupCalls
+    queries = []
     if parts.first_hour is not None:
-        frames.append(
-            _frame(
-                engine,
-                select(*rollup_cols, func.sum(RollupCalls.calls).label("n"))
-                .where(
-                    RollupCalls.hour >= parts.first_hour,
-                    RollupCalls.hour < parts.end_hour,
-                    *rollup_scope(RollupCalls, filters),
-                )
-                .group_by(*rollup_cols),
-            )
+        queries.append(
+            select(*rollup_cols, func.sum(r.calls))
+            .where(r.hour >= parts.first_hour, r.hour < parts.end_hour, *rollup_scope(r, filters))
+            .group_by(*rollup_cols)
         )
-    for edge in parts.edges:
-        frames.append(
-            _frame(
-                engine,
-                select(*raw_cols, func.count().label("n")).where(*edge.calls()).group_by(*raw_cols),
-            )
-        )
-    return _combine(frames, labels)
+    queries += [
+        select(*raw_cols, func.count()).where(*edge.calls()).group_by(*raw_cols)
+        for edge in parts.edges
+    ]
+    return _sum(engine, queries, [str(c.key) for c in rollup_cols])
 
 
 def nullable(column: Any, label: str) -> ColumnElement[Any]:

@@ -102,6 +102,30 @@ def upgrade() -> None:
             postgresql_where=sa.text("final_at IS NULL AND gave_up_at IS NULL"),
         )
 
+    with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.drop_index("ix_messages_final_at")
+        batch_op.create_index(
+            "ix_messages_final_at",
+            ["final_at"],
+            unique=False,
+            sqlite_where=sa.text("final_at IS NOT NULL"),
+            postgresql_where=sa.text("final_at IS NOT NULL"),
+        )
+        batch_op.create_index(
+            "ix_messages_backlog_sender",
+            ["sender", "first_seen_at"],
+            unique=False,
+            sqlite_where=sa.text("final_at IS NULL AND gave_up_at IS NULL"),
+            postgresql_where=sa.text("final_at IS NULL AND gave_up_at IS NULL"),
+        )
+        batch_op.create_index(
+            "ix_messages_gave_up_at",
+            ["gave_up_at"],
+            unique=False,
+            sqlite_where=sa.text("final_at IS NULL AND gave_up_at IS NOT NULL"),
+            postgresql_where=sa.text("final_at IS NULL AND gave_up_at IS NOT NULL"),
+        )
+
     # Existing databases get their rollups filled from the raw tables once.
     from db.rollup import rebuild
 
@@ -109,6 +133,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.drop_index("ix_messages_gave_up_at")
+        batch_op.drop_index("ix_messages_backlog_sender")
+        batch_op.drop_index("ix_messages_final_at")
+        batch_op.create_index("ix_messages_final_at", ["final_at"], unique=False)
+
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.drop_index(
             "ix_messages_backlog",

@@ -1,0 +1,1 @@
+"""Benchmarks: ingest, dashboard and poll figures measured against references in the same run."""
