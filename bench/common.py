@@ -24,7 +24,15 @@ def setup_logging() -> None:
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident set size (Linux reports KiB)."""
+    """This process's peak resident set size.
+
+    VmHWM, not getrusage: ru_maxrss survives exec, so a child would inherit the peak of
+    the parent that built the database.
+    """
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -215,7 +215,8 @@ class ErrorCodeRow(Base):
 # -- rollups -------------------------------------------------------------------------------
 # Small tables kept up to date in the collector's write transaction, so the dashboard reads
 # hundreds of rows instead of millions. NULLs are stored as '' or -1 so they can be keys.
-# `hour` is the epoch second starting the hour a message was first seen (a call started).
+# `hour` is the epoch second starting the hour a message was first seen (a call started);
+# it leads every key, so a time range is one contiguous scan (clustered: WITHOUT ROWID).
 
 
 class RollupMessages(Base):
@@ -223,8 +224,8 @@ class RollupMessages(Base):
 
     __tablename__ = "rollup_messages"
 
-    account: Mapped[str] = mapped_column(String(64), primary_key=True)
     hour: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
     sender: Mapped[str] = mapped_column(String(32), primary_key=True)
     gateway: Mapped[str] = mapped_column(String(16), primary_key=True)
     request_state: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
@@ -233,7 +234,10 @@ class RollupMessages(Base):
     exit_hour: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     messages: Mapped[int] = mapped_column(BigInteger)
 
-    __table_args__ = (Index("ix_rollup_messages_exit_hour", "exit_hour"),)
+    __table_args__ = (
+        Index("ix_rollup_messages_exit_hour", "exit_hour"),
+        {"sqlite_with_rowid": False},
+    )
 
 
 class RollupDelays(Base):
@@ -241,13 +245,15 @@ class RollupDelays(Base):
 
     __tablename__ = "rollup_delays"
 
-    account: Mapped[str] = mapped_column(String(64), primary_key=True)
     hour: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
     sender: Mapped[str] = mapped_column(String(32), primary_key=True)
     gateway: Mapped[str] = mapped_column(String(16), primary_key=True)
     measure: Mapped[str] = mapped_column(String(8), primary_key=True)  # sent | final
     delay: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     messages: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
 
 class RollupCalls(Base):
@@ -255,14 +261,16 @@ class RollupCalls(Base):
 
     __tablename__ = "rollup_calls"
 
-    account: Mapped[str] = mapped_column(String(64), primary_key=True)
     hour: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
     method: Mapped[str] = mapped_column(String(32), primary_key=True)
     outcome: Mapped[str] = mapped_column(String(16), primary_key=True)
     http_status: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     error_code: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     latency_ms: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     calls: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
 
 class FilterValue(Base):

@@ -56,8 +56,8 @@ def status_of(final_at: Any, gave_up_at: Any, receipt: int | None) -> str:
 def message_key(row: Mapping[str, Any]) -> tuple[Any, ...]:
     left = row["final_at"] if row["final_at"] is not None else row["gave_up_at"]
     return (
-        row["account"],
         hour_of(row["first_seen_at"]),
+        row["account"],
         row["sender"] or "",
         row["gateway"] or "",
         -1 if row["request_state"] is None else row["request_state"],
@@ -110,8 +110,8 @@ class Deltas:
     def call(self, account: str, call: Any) -> None:
         self.calls[
             (
-                account,
                 hour_of(call.started_at),
+                account,
                 call.method,
                 call.outcome,
                 -1 if call.http_status is None else call.http_status,

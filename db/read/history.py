@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import Engine, func, select
 
 from db.models import Message, RollupMessages
 from db.read import split as split_module
@@ -62,20 +62,26 @@ def _spans(engine: Engine, filters: Filters) -> pd.DataFrame:
 
 
 def _rollup_spans(engine: Engine, filters: Filters, first: int) -> pd.DataFrame:
-    """hour, exit_hour, messages of the rollup rows in the backlog at some hour from ``first``."""
+    """first_seen, left, n: rollup rows in the backlog at some hour from ``first`` on.
+
+    Two index-served parts (left since ``first``, not left yet) rather than one OR.
+    """
     r = RollupMessages
-    query = (
-        select(
-            r.hour.label("first_seen"), r.exit_hour.label("left"), func.sum(r.messages).label("n")
+    scope = [r.hour < int(filters.end.timestamp()), *rollup_scope(r, filters)]
+    frames = [
+        frame(
+            engine,
+            select(
+                r.hour.label("first_seen"),
+                r.exit_hour.label("left"),
+                func.sum(r.messages).label("n"),
+            )
+            .where(condition, *scope)
+            .group_by(r.hour, r.exit_hour),
         )
-        .where(
-            or_(r.exit_hour >= first, r.exit_hour == NOT_LEFT),
-            r.hour < int(filters.end.timestamp()),
-            *rollup_scope(r, filters),
-        )
-        .group_by(r.hour, r.exit_hour)
-    )
-    data = frame(engine, query)
+        for condition in (r.exit_hour >= first, r.exit_hour == NOT_LEFT)
+    ]
+    data = pd.concat(frames, ignore_index=True).astype("float64")
     data.loc[data["left"] == NOT_LEFT, "left"] = np.nan
     return data
 

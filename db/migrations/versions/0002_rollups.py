@@ -25,8 +25,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "rollup_calls",
-        sa.Column("account", sa.String(length=64), nullable=False),
         sa.Column("hour", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("account", sa.String(length=64), nullable=False),
         sa.Column("method", sa.String(length=32), nullable=False),
         sa.Column("outcome", sa.String(length=16), nullable=False),
         sa.Column("http_status", sa.Integer(), autoincrement=False, nullable=False),
@@ -34,8 +34,8 @@ def upgrade() -> None:
         sa.Column("latency_ms", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("calls", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint(
-            "account",
             "hour",
+            "account",
             "method",
             "outcome",
             "http_status",
@@ -43,30 +43,32 @@ def upgrade() -> None:
             "latency_ms",
             name=op.f("pk_rollup_calls"),
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "rollup_delays",
-        sa.Column("account", sa.String(length=64), nullable=False),
         sa.Column("hour", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("account", sa.String(length=64), nullable=False),
         sa.Column("sender", sa.String(length=32), nullable=False),
         sa.Column("gateway", sa.String(length=16), nullable=False),
         sa.Column("measure", sa.String(length=8), nullable=False),
         sa.Column("delay", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("messages", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint(
-            "account",
             "hour",
+            "account",
             "sender",
             "gateway",
             "measure",
             "delay",
             name=op.f("pk_rollup_delays"),
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "rollup_messages",
-        sa.Column("account", sa.String(length=64), nullable=False),
         sa.Column("hour", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("account", sa.String(length=64), nullable=False),
         sa.Column("sender", sa.String(length=32), nullable=False),
         sa.Column("gateway", sa.String(length=16), nullable=False),
         sa.Column("request_state", sa.Integer(), autoincrement=False, nullable=False),
@@ -75,8 +77,8 @@ def upgrade() -> None:
         sa.Column("exit_hour", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("messages", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint(
-            "account",
             "hour",
+            "account",
             "sender",
             "gateway",
             "request_state",
@@ -85,6 +87,7 @@ def upgrade() -> None:
             "exit_hour",
             name=op.f("pk_rollup_messages"),
         ),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("rollup_messages", schema=None) as batch_op:
         batch_op.create_index("ix_rollup_messages_exit_hour", ["exit_hour"], unique=False)

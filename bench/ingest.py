@@ -1,0 +1,152 @@
+"""Ingest benchmark: the collector's real write path against raw sqlite3 on the same rows.
+
+On a copy of a synthetic database, 100,000 new messages (50,000 requests of two numbers)
+arrive not final, then all of them turn final; both passes go through ``db.write.record``
+in batches of 1,000 numbers. The reference upserts the same rows with plain ``sqlite3``
+``executemany`` into a table like ``messages`` with two secondary indexes, in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import sqlite3
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.common import RESULTS, setup_logging, write_result
+from bench.synth import ensure
+from db.engine import make_engine
+from db.records import NumberRecord, Observations
+from db.write import record
+
+log = logging.getLogger("bench.ingest")
+BATCH = 1000
+RAW_UPSERT = """
+INSERT INTO raw_messages (account, request_id, number, gateway, sender, request_state,
+    receipt_state, expected_receipts, first_seen_at, last_seen_at, final_at, poll_count)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+ON CONFLICT (account, request_id, number) DO UPDATE SET
+    request_state = excluded.request_state, receipt_state = excluded.receipt_state,
+    expected_receipts = excluded.expected_receipts, last_seen_at = excluded.last_seen_at,
+    final_at = coalesce(raw_messages.final_at, excluded.final_at),
+    poll_count = raw_messages.poll_count + 1
+"""
+
+
+def _batches(count: int, receipt: int) -> Iterator[dict[str, list[NumberRecord]]]:
+    per_request = 2
+    requests = count // per_request
+    for first in range(0, requests, BATCH // per_request):
+        yield {
+            str(90_000_000 + r): [
+                NumberRecord(
+                    f"4207{(r * per_request + k):08d}", 2, 0 if receipt == 2 else 1, receipt
+                )
+                for k in range(per_request)
+            ]
+            for r in range(first, min(first + BATCH // per_request, requests))
+        }
+
+
+def _ours(path: Path, count: int) -> dict[str, float]:
+    engine = make_engine(f"sqlite:///{path}")
+    figures = {}
+    now = datetime.now(UTC)
+    for label, receipt in (("new_per_s", 1), ("updates_per_s", 2)):
+        start = time.perf_counter()
+        for batch in _batches(count, receipt):
+            now += timedelta(seconds=1)
+            record(engine, Observations("bench", now, statuses=batch))
+        figures[label] = count / (time.perf_counter() - start)
+    engine.dispose()
+    return figures
+
+
+def _raw(path: Path, count: int) -> dict[str, float]:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("DROP TABLE IF EXISTS raw_messages")
+    conn.execute("CREATE TABLE raw_messages AS SELECT * FROM messages")
+    conn.execute("CREATE UNIQUE INDEX raw_pk ON raw_messages (account, request_id, number)")
+    conn.execute("CREATE INDEX raw_first_seen ON raw_messages (first_seen_at)")
+    conn.execute("CREATE INDEX raw_final ON raw_messages (final_at)")
+    figures = {}
+    stamp = int(time.time())
+    for label, receipt in (("new_per_s", 1), ("updates_per_s", 2)):
+        start = time.perf_counter()
+        for batch in _batches(count, receipt):
+            stamp += 1
+            rows: list[tuple[Any, ...]] = [
+                (
+                    "bench",
+                    rid,
+                    n.number,
+                    "high",
+                    "MyShop",
+                    n.request_state,
+                    n.receipt_state,
+                    n.expected_receipts,
+                    stamp,
+                    stamp,
+                    stamp if receipt == 2 else None,
+                )
+                for rid, numbers in batch.items()
+                for n in numbers
+            ]
+            conn.execute("BEGIN")
+            conn.executemany(RAW_UPSERT, rows)
+            conn.execute("COMMIT")
+        figures[label] = count / (time.perf_counter() - start)
+    conn.close()
+    return figures
+
+
+def run(messages: int, count: int, folder: Path) -> dict[str, Any]:
+    folder.mkdir(parents=True, exist_ok=True)
+    source = folder / f"bench-{messages}.db"
+    ensure(source, messages, max_age=float("inf"))
+    work = folder / "ingest-work.db"
+    shutil.copyfile(source, work)
+    raw = _raw(work, count)
+    ours = _ours(work, count)
+    work.unlink()
+    result = {
+        "database_messages": messages,
+        "messages_written": count,
+        "batch": BATCH,
+        "write_path": {k: round(v) for k, v in ours.items()},
+        "raw_sqlite3": {k: round(v) for k, v in raw.items()},
+        "ratio": {k: round(ours[k] / raw[k], 3) for k in ours},
+    }
+    for key in ("new_per_s", "updates_per_s"):
+        log.info(
+            "%-14s write path %8.0f rows/s   raw sqlite3 %8.0f rows/s   ratio %.2f",
+            key,
+            ours[key],
+            raw[key],
+            ours[key] / raw[key],
+        )
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=1_000_000, help="database size")
+    parser.add_argument("--count", type=int, default=100_000, help="messages written")
+    parser.add_argument("--small", action="store_true", help="a quick run (CI keeps it working)")
+    parser.add_argument("--folder", type=Path, default=RESULTS / "db")
+    args = parser.parse_args()
+    setup_logging()
+    if args.small:
+        args.messages, args.count = 20_000, 4_000
+    result = run(args.messages, args.count, args.folder)
+    write_result("ingest-small" if args.small else "ingest", result)
+
+
+if __name__ == "__main__":
+    main()
