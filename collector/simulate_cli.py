@@ -80,6 +80,12 @@ def _simulator_options(p: argparse.ArgumentParser) -> None:
         help="RequestList lists requests younger than this many gateway seconds",
     )
     p.add_argument("--slow-seconds", type=float, default=35.0, help="delay of a slow answer")
+    p.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        help="seconds every RequestList/RequestStatus/GetUserInfo answer takes",
+    )
     for name, what in FAULT_FLAGS.items():
         p.add_argument(
             f"--{name.replace('_', '-')}", type=_rate, default=None, help=f"rate of {what} (0..1)"
@@ -118,6 +124,7 @@ def build_gateway(args: argparse.Namespace, defaults: Faults | None = None) -> G
         if (value := getattr(args, name, None)) is not None:
             setattr(faults, name, value)
     faults.slow_seconds = getattr(args, "slow_seconds", faults.slow_seconds)
+    faults.latency = getattr(args, "latency", faults.latency)
     return Gateway(
         [Account(args.api_key, credit=args.credit)],
         scale=args.scale,

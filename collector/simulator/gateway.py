@@ -50,6 +50,7 @@ class Faults:
     drop: float = 0.0  # the connection is closed without an answer
     empty_status: float = 0.0  # RequestStatus answers 200 with an empty body
     unknown_codes: float = 0.0  # per line: request state 8 or receipt 9
+    latency: float = 0.0  # seconds every answer of a faulted method takes (network + gateway)
     methods: frozenset[str] = frozenset({"RequestList", "RequestStatus", "GetUserInfo"})
 
 

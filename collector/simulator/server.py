@@ -54,6 +54,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._write(404, "unknown method", "text/plain", None, None, None, None)
             return
         request_id = params.get("requestid")
+        if gateway.faults.latency and name in gateway.faults.methods:
+            time.sleep(gateway.faults.latency)
         fault = self._inject_fault(gateway, name)
         if fault == "drop":
             gateway.log_call(CallLogEntry(time.monotonic(), name, None, None, fault, request_id))

@@ -74,7 +74,9 @@ def bucket_seconds(filters: Filters) -> int:
 def frame(engine: Engine, query: Executable) -> pd.DataFrame:
     with engine.connect() as conn:
         result = conn.execute(query)
-        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        # Plain tuples: pandas probes each Row for attributes, which costs an exception apiece.
+        rows = [tuple(row) for row in result.fetchall()]
+        return pd.DataFrame(rows, columns=list(result.keys()))
 
 
 def to_times(values: pd.Series) -> pd.Series:
