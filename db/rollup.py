@@ -42,8 +42,12 @@ CALLS: Table = RollupCalls.__table__  # type: ignore[assignment]
 FILTERS: Table = FilterValue.__table__  # type: ignore[assignment]
 
 
+def _seconds(value: datetime | int) -> int:
+    return value if isinstance(value, int) else int(value.timestamp())
+
+
 def hour_of(value: datetime | int) -> int:
-    stamp = value if isinstance(value, int) else int(value.timestamp())
+    stamp = _seconds(value)
     return stamp - stamp % HOUR
 
 
@@ -104,7 +108,7 @@ class Deltas:
         origin = new["created_at"] or new["first_seen_at"]
         for measure, column in (("sent", "sent_at"), ("final", "final_at")):
             if new[column] is not None and (old is None or old[column] is None):
-                delay = (new[column] - origin).total_seconds()
+                delay = _seconds(new[column]) - _seconds(origin)
                 self.delays[(*new_key[:4], measure, delay_bucket(delay))] += 1
 
     def call(self, account: str, call: Any) -> None:

@@ -2,26 +2,61 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, and_, bindparam, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Engine,
+    MetaData,
+    Table,
+    bindparam,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
-from db.codes import RECEIPTS, REQUEST_STATES, is_message_final, is_request_state_final
+from db.merge import (
+    Batch,
+    Row,
+    last_per_number,
+    merge_message,
+    merge_request,
+    new_request,
+    reschedule_request,
+)
 from db.models import ApiCall, CreditSample, Message, Request, StateChange
-from db.records import NumberRecord, Observations, RequestRecord, WriteSummary
+from db.records import Observations, WriteSummary
 from db.rollup import Deltas
+from db.types import UTCEpoch, to_epoch
 
-log = logging.getLogger(__name__)
-
-REQUESTS: Table = Request.__table__  # type: ignore[assignment]
-MESSAGES: Table = Message.__table__  # type: ignore[assignment]
 CHUNK = 500  # keeps IN (...) lists far below SQLite's parameter limit
 
-Row = dict[str, Any]
+
+@cache
+def plain(table: Table) -> Table:
+    """The table with its UTC instants as bare integers: no per-value conversion on the hot path."""
+    columns = [
+        Column(
+            c.name,
+            BigInteger() if isinstance(c.type, UTCEpoch) else c.type,
+            primary_key=c.primary_key,
+        )
+        for c in table.columns
+    ]
+    return Table(table.name, MetaData(), *columns)
+
+
+REQUESTS = plain(Request.__table__)
+MESSAGES = plain(Message.__table__)
+CHANGES = plain(StateChange.__table__)
+CALLS = plain(ApiCall.__table__)
 
 
 def record(engine: Engine, obs: Observations) -> WriteSummary:
@@ -31,52 +66,48 @@ def record(engine: Engine, obs: Observations) -> WriteSummary:
 
 
 def record_in(conn: Connection, obs: Observations) -> WriteSummary:
-    summary = WriteSummary()
+    batch = Batch(obs.account, to_epoch(obs.observed_at), obs.schedule)
     deltas = Deltas()
-    changes: list[Row] = []
     answered = {rid: nums for rid, nums in obs.statuses.items() if nums}
     req_ids = {r.request_id for r in obs.listed} | set(obs.statuses)
-    known_requests = _load(conn, REQUESTS, obs.account, req_ids, ("request_id",))
+    known_requests = {row["request_id"]: row for row in _load(conn, REQUESTS, obs.account, req_ids)}
     requests: dict[str, Row] = {}
     for rec in obs.listed:
-        old = requests.get(rec.request_id) or known_requests.get((rec.request_id,))
-        requests[rec.request_id] = _merge_request(old, rec, obs, changes, summary)
+        old = requests.get(rec.request_id) or known_requests.get(rec.request_id)
+        requests[rec.request_id] = merge_request(batch, old, rec)
     for rid in obs.statuses:
         if rid not in requests:
-            old = known_requests.get((rid,))
-            requests[rid] = dict(old) if old else _new_request(obs, rid, summary)
+            old = known_requests.get(rid)
+            requests[rid] = dict(old) if old else new_request(batch, rid)
 
-    known_messages = _load(conn, MESSAGES, obs.account, set(answered), ("request_id", "number"))
+    known: dict[str, dict[str, Row]] = defaultdict(dict)
+    for row in _load(conn, MESSAGES, obs.account, set(answered)):
+        known[row["request_id"]][row["number"]] = row
     messages: list[Row] = []
     for rid, numbers in answered.items():
-        request = requests[rid]
+        request, stored = requests[rid], known[rid]
         merged = {
-            rec.number: _merge_message(
-                known_messages.get((rid, rec.number)), rec, request, obs, changes, summary
-            )
-            for rec in _last_per_number(numbers)
+            rec.number: merge_message(batch, stored.get(rec.number), rec, request)
+            for rec in last_per_number(numbers)
         }
         for number, row in merged.items():
-            deltas.message_changed(known_messages.get((rid, number)), row)
+            deltas.message_changed(stored.get(number), row)
         messages.extend(merged.values())
-        siblings = [m for (r, n), m in known_messages.items() if r == rid and n not in merged]
-        _reschedule_request(request, [*merged.values(), *siblings], obs.observed_at)
+        siblings = (row for number, row in stored.items() if number not in merged)
+        reschedule_request(request, [*merged.values(), *siblings], batch.now)
 
     _upsert(conn, REQUESTS, list(requests.values()), ("account", "request_id"))
     deltas.filters.update(
         (r["account"], r["sender"] or "", r["gateway"] or "") for r in requests.values()
     )
     _upsert(conn, MESSAGES, messages, ("account", "request_id", "number"))
-    if changes:
-        conn.execute(insert(StateChange), changes)
-    summary.state_changes = len(changes)
+    if batch.changes:
+        conn.execute(insert(CHANGES), batch.changes)
+    batch.summary.state_changes = len(batch.changes)
     for call in obs.api_calls:
         deltas.call(obs.account, call)
     if obs.api_calls:
-        conn.execute(
-            insert(ApiCall),
-            [{"account": obs.account, **_call_row(c)} for c in obs.api_calls],
-        )
+        conn.execute(insert(CALLS), [_call_row(obs.account, c) for c in obs.api_calls])
     if obs.credit is not None:
         conn.execute(
             insert(CreditSample),
@@ -89,11 +120,11 @@ def record_in(conn: Connection, obs: Observations) -> WriteSummary:
             .values(next_poll_at=when)
         )
     if obs.give_up_after is not None:
-        summary.gave_up += give_up_overdue(
-            conn, obs.account, obs.observed_at, obs.give_up_after, deltas
+        batch.summary.gave_up += give_up_overdue(
+            conn, obs.account, batch.now, obs.give_up_after, deltas
         )
     deltas.apply(conn)
-    return summary
+    return batch.summary
 
 
 def due_requests(engine: Engine, account: str, now: datetime, limit: int) -> list[str]:
@@ -101,9 +132,7 @@ def due_requests(engine: Engine, account: str, now: datetime, limit: int) -> lis
     query = (
         select(Request.request_id)
         .where(
-            Request.account == account,
-            Request.gave_up_at.is_(None),
-            Request.next_poll_at <= now,
+            Request.account == account, Request.gave_up_at.is_(None), Request.next_poll_at <= now
         )
         .order_by(Request.next_poll_at)
         .limit(limit)
@@ -113,29 +142,28 @@ def due_requests(engine: Engine, account: str, now: datetime, limit: int) -> lis
 
 
 def give_up_overdue(
-    conn: Connection, account: str, now: datetime, horizon: timedelta, deltas: Deltas
+    conn: Connection, account: str, now: int, horizon: timedelta, deltas: Deltas
 ) -> int:
     """Stop polling what never reached a final state within the horizon (e.g. polls failing)."""
-    cutoff = now - horizon
+    cutoff = now - int(horizon.total_seconds())
+    m, r = MESSAGES.c, REQUESTS.c
     overdue = [
         dict(row)
         for row in conn.execute(
             select(MESSAGES).where(
-                Message.account == account,
-                Message.final_at.is_(None),
-                Message.gave_up_at.is_(None),
-                Message.next_poll_at <= now,
-                Message.first_seen_at < cutoff,
+                m.account == account,
+                m.final_at.is_(None),
+                m.gave_up_at.is_(None),
+                m.next_poll_at <= now,
+                m.first_seen_at < cutoff,
             )
         ).mappings()
     ]
     if overdue:
         conn.execute(
-            update(Message)
+            update(MESSAGES)
             .where(
-                Message.account == account,
-                Message.number == bindparam("n"),
-                Message.request_id == bindparam("rid"),
+                m.account == account, m.number == bindparam("n"), m.request_id == bindparam("rid")
             )
             .values(gave_up_at=now, next_poll_at=None),
             [{"n": row["number"], "rid": row["request_id"]} for row in overdue],
@@ -143,23 +171,24 @@ def give_up_overdue(
         for row in overdue:
             deltas.message_changed(row, {**row, "gave_up_at": now, "next_poll_at": None})
     conn.execute(
-        update(Request)
+        update(REQUESTS)
         .where(
-            Request.account == account,
-            Request.gave_up_at.is_(None),
-            Request.next_poll_at <= now,
-            Request.first_seen_at < cutoff,
+            r.account == account,
+            r.gave_up_at.is_(None),
+            r.next_poll_at <= now,
+            r.first_seen_at < cutoff,
         )
         .values(gave_up_at=now, next_poll_at=None)
     )
     return len(overdue)
 
 
-def _call_row(call: Any) -> Row:
+def _call_row(account: str, call: Any) -> Row:
     return {
+        "account": account,
         "method": call.method,
         "request_id": call.request_id,
-        "started_at": call.started_at,
+        "started_at": to_epoch(call.started_at),
         "duration_ms": call.duration_ms,
         "http_status": call.http_status,
         "error_code": call.error_code,
@@ -168,185 +197,23 @@ def _call_row(call: Any) -> Row:
     }
 
 
-def _last_per_number(numbers: Sequence[NumberRecord]) -> Iterable[NumberRecord]:
-    # A number listed twice in one answer: the later line wins, as the API lists in order.
-    return {n.number: n for n in numbers}.values()
-
-
-def _new_request(obs: Observations, request_id: str, summary: WriteSummary) -> Row:
-    summary.new_requests += 1
-    return {
-        "account": obs.account,
-        "request_id": request_id,
-        "gateway": None,
-        "sender": None,
-        "created_at": None,
-        "expires_at": None,
-        "remaining": None,
-        "request_state": None,
-        "first_seen_at": obs.observed_at,
-        "last_seen_at": obs.observed_at,
-        "final_at": None,
-        "next_poll_at": obs.observed_at,
-        "gave_up_at": None,
-    }
-
-
-def _merge_request(
-    old: Row | None, rec: RequestRecord, obs: Observations, changes: list[Row], s: WriteSummary
-) -> Row:
-    now = obs.observed_at
-    row = dict(old) if old else _new_request(obs, rec.request_id, s)
-    row.update(
-        gateway=rec.gateway or row["gateway"],
-        sender=rec.sender or row["sender"],
-        created_at=rec.created_at or row["created_at"],
-        expires_at=rec.expires_at or row["expires_at"],
-        remaining=rec.remaining,
-        last_seen_at=now,
-    )
-    state = rec.request_state
-    if row["final_at"] is not None and state != row["request_state"]:
-        log.warning(
-            "request %s: final state %s kept, later answer said %s",
-            rec.request_id,
-            row["request_state"],
-            state,
-        )
-        s.kept_final += 1
-        return row
-    if state != row["request_state"]:
-        changes.append(
-            _change(obs, rec.request_id, None, "request_state", row["request_state"], state)
-        )
-        row["request_state"] = state
-    if row["final_at"] is None and is_request_state_final(state):
-        row["final_at"] = now
-    return row
-
-
-def _merge_message(
-    old: Row | None,
-    rec: NumberRecord,
-    request: Row,
-    obs: Observations,
-    changes: list[Row],
-    s: WriteSummary,
-) -> Row:
-    now = obs.observed_at
-    if old is None:
-        s.new_messages += 1
-        row: Row = {
-            "account": obs.account,
-            "request_id": request["request_id"],
-            "number": rec.number,
-            "request_state": None,
-            "receipt_state": None,
-            "first_seen_at": now,
-            "sent_at": None,
-            "final_at": None,
-            "gave_up_at": None,
-            "poll_count": 0,
-        }
-    else:
-        row = dict(old)
-    row.update(
-        gateway=request["gateway"],
-        sender=request["sender"],
-        created_at=request["created_at"] or row.get("created_at"),
-        expected_receipts=rec.expected_receipts,
-        last_seen_at=now,
-        poll_count=row["poll_count"] + 1,
-    )
-    new = (rec.request_state, rec.receipt_state)
-    if row["final_at"] is not None:
-        if new != (row["request_state"], row["receipt_state"]):
-            log.warning(
-                "message %s/%s: final state %s/%s kept, later answer said %s/%s",
-                request["request_id"],
-                _mask(rec.number),
-                row["request_state"],
-                row["receipt_state"],
-                *new,
-            )
-            s.kept_final += 1
-        row["next_poll_at"] = None
-        return row
-    for kind, key, code in (
-        ("request_state", "request_state", rec.request_state),
-        ("receipt", "receipt_state", rec.receipt_state),
-    ):
-        if row[key] != code:
-            changes.append(_change(obs, request["request_id"], rec.number, kind, row[key], code))
-            row[key] = code
-    if row["sent_at"] is None and (rec.request_state == 2 or (rec.receipt_state or 0) > 0):
-        row["sent_at"] = now
-    # A line with a code the table does not know is doubtful: it may not end polling.
-    if is_message_final(*new) and all(c is None or c in known for c, known in _with_tables(new)):
-        row.update(final_at=now, next_poll_at=None)
-        s.became_final += 1
-    elif row["gave_up_at"] is None:
-        delay = obs.schedule(now - row["first_seen_at"])
-        if delay is None:
-            row.update(gave_up_at=now, next_poll_at=None)
-            s.gave_up += 1
-        else:
-            row["next_poll_at"] = now + delay
-    return row
-
-
-def _with_tables(codes: tuple[int | None, int | None]) -> zip[tuple[int | None, Any]]:
-    return zip(codes, (REQUEST_STATES, RECEIPTS), strict=True)
-
-
-def _reschedule_request(request: Row, messages: list[Row], now: datetime) -> None:
-    """A request is due when its earliest live message is; done when none is live."""
-    live = [m for m in messages if m["final_at"] is None]
-    polls = [m["next_poll_at"] for m in live if m["gave_up_at"] is None]
-    request["next_poll_at"] = min(polls) if polls else None
-    if live and not polls and request["gave_up_at"] is None:
-        request["gave_up_at"] = now
-
-
-def _change(
-    obs: Observations, rid: str, number: str | None, kind: str, old: int | None, new: int | None
-) -> Row:
-    return {
-        "account": obs.account,
-        "request_id": rid,
-        "number": number,
-        "kind": kind,
-        "old_code": old,
-        "new_code": new,
-        "observed_at": obs.observed_at,
-    }
-
-
-def _mask(number: str) -> str:
-    return number[:-6] + "•••" + number[-3:] if len(number) > 6 else "•••"
-
-
 def _chunks(items: Sequence[str], size: int = CHUNK) -> Iterator[Sequence[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
-def _load(
-    conn: Connection, table: Table, account: str, request_ids: set[str], key: tuple[str, ...]
-) -> dict[tuple[str, ...], Row]:
-    found: dict[tuple[str, ...], Row] = {}
+def _load(conn: Connection, table: Table, account: str, request_ids: set[str]) -> list[Row]:
+    found: list[Row] = []
     for chunk in _chunks(sorted(request_ids)):
-        query = select(table).where(and_(table.c.account == account, table.c.request_id.in_(chunk)))
-        for row in conn.execute(query).mappings():
-            found[tuple(row[k] for k in key)] = dict(row)
+        query = select(table).where(table.c.account == account, table.c.request_id.in_(chunk))
+        found.extend(dict(row) for row in conn.execute(query).mappings())
     return found
 
 
 def _upsert(conn: Connection, table: Table, rows: list[Row], keys: tuple[str, ...]) -> None:
     if not rows:
         return
-    dialect = conn.dialect.name
-    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    stmt = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
     columns = [c.name for c in table.columns if c.name not in keys]
     stmt = stmt.on_conflict_do_update(
         index_elements=list(keys), set_={c: stmt.excluded[c] for c in columns}
