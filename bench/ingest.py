@@ -58,10 +58,14 @@ def _ours(path: Path, count: int) -> dict[str, float]:
     figures = {}
     now = datetime.now(UTC)
     for label, receipt in (("new_per_s", 1), ("updates_per_s", 2)):
+        batches = [
+            Observations("bench", now + timedelta(seconds=i), statuses=batch)
+            for i, batch in enumerate(_batches(count, receipt), start=1)
+        ]
+        now += timedelta(seconds=len(batches) + 1)
         start = time.perf_counter()
-        for batch in _batches(count, receipt):
-            now += timedelta(seconds=1)
-            record(engine, Observations("bench", now, statuses=batch))
+        for observations in batches:
+            record(engine, observations)
         figures[label] = count / (time.perf_counter() - start)
     engine.dispose()
     return figures
@@ -78,26 +82,30 @@ def _raw(path: Path, count: int) -> dict[str, float]:
     figures = {}
     stamp = int(time.time())
     for label, receipt in (("new_per_s", 1), ("updates_per_s", 2)):
-        start = time.perf_counter()
+        batches = []
         for batch in _batches(count, receipt):
             stamp += 1
-            rows: list[tuple[Any, ...]] = [
-                (
-                    "bench",
-                    rid,
-                    n.number,
-                    "high",
-                    "MyShop",
-                    n.request_state,
-                    n.receipt_state,
-                    n.expected_receipts,
-                    stamp,
-                    stamp,
-                    stamp if receipt == 2 else None,
-                )
-                for rid, numbers in batch.items()
-                for n in numbers
-            ]
+            batches.append(
+                [
+                    (
+                        "bench",
+                        rid,
+                        n.number,
+                        "high",
+                        "MyShop",
+                        n.request_state,
+                        n.receipt_state,
+                        n.expected_receipts,
+                        stamp,
+                        stamp,
+                        stamp if receipt == 2 else None,
+                    )
+                    for rid, numbers in batch.items()
+                    for n in numbers
+                ]
+            )
+        start = time.perf_counter()
+        for rows in batches:
             conn.execute("BEGIN")
             conn.executemany(RAW_UPSERT, rows)
             conn.execute("COMMIT")

@@ -51,23 +51,25 @@ def hour_of(value: datetime | int) -> int:
     return stamp - stamp % HOUR
 
 
-def status_of(final_at: Any, gave_up_at: Any, receipt: int | None) -> str:
-    if final_at is not None:
-        return "delivered" if receipt == 2 else "failed"
-    return "pending" if gave_up_at is None else "gave_up"
-
-
 def message_key(row: Mapping[str, Any]) -> tuple[Any, ...]:
-    left = row["final_at"] if row["final_at"] is not None else row["gave_up_at"]
+    """The rollup key of a stored row (times as integer seconds, as the write path has them)."""
+    seen, final, gave_up = row["first_seen_at"], row["final_at"], row["gave_up_at"]
+    left = final if final is not None else gave_up
+    receipt = row["receipt_state"]
+    if final is not None:
+        status = "delivered" if receipt == 2 else "failed"
+    else:
+        status = "pending" if gave_up is None else "gave_up"
+    state = row["request_state"]
     return (
-        hour_of(row["first_seen_at"]),
+        seen - seen % HOUR,
         row["account"],
         row["sender"] or "",
         row["gateway"] or "",
-        -1 if row["request_state"] is None else row["request_state"],
-        -1 if row["receipt_state"] is None else row["receipt_state"],
-        status_of(row["final_at"], row["gave_up_at"], row["receipt_state"]),
-        NOT_LEFT if left is None else hour_of(left),
+        -1 if state is None else state,
+        -1 if receipt is None else receipt,
+        status,
+        NOT_LEFT if left is None else left - left % HOUR,
     )
 
 
@@ -108,7 +110,7 @@ class Deltas:
         origin = new["created_at"] or new["first_seen_at"]
         for measure, column in (("sent", "sent_at"), ("final", "final_at")):
             if new[column] is not None and (old is None or old[column] is None):
-                delay = _seconds(new[column]) - _seconds(origin)
+                delay = new[column] - origin
                 self.delays[(*new_key[:4], measure, delay_bucket(delay))] += 1
 
     def call(self, account: str, call: Any) -> None:

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -20,8 +21,8 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
+from db.bulk import insert_rows, update_rows
 from db.merge import (
     Batch,
     Row,
@@ -31,12 +32,13 @@ from db.merge import (
     new_request,
     reschedule_request,
 )
-from db.models import ApiCall, CreditSample, Message, Request, StateChange
+from db.models import ApiCall, CreditSample, Message, Request
 from db.records import Observations, WriteSummary
 from db.rollup import Deltas
 from db.types import UTCEpoch, to_epoch
 
 CHUNK = 500  # keeps IN (...) lists far below SQLite's parameter limit
+CHANGE_COLUMNS = ("account", "request_id", "number", "kind", "old_code", "new_code", "observed_at")
 
 
 @cache
@@ -55,7 +57,6 @@ def plain(table: Table) -> Table:
 
 REQUESTS = plain(Request.__table__)
 MESSAGES = plain(Message.__table__)
-CHANGES = plain(StateChange.__table__)
 CALLS = plain(ApiCall.__table__)
 
 
@@ -96,13 +97,13 @@ def record_in(conn: Connection, obs: Observations) -> WriteSummary:
         siblings = (row for number, row in stored.items() if number not in merged)
         reschedule_request(request, [*merged.values(), *siblings], batch.now)
 
-    _upsert(conn, REQUESTS, list(requests.values()), ("account", "request_id"))
+    _store(conn, REQUESTS, list(requests.values()), set(known_requests), ("request_id",))
     deltas.filters.update(
         (r["account"], r["sender"] or "", r["gateway"] or "") for r in requests.values()
     )
-    _upsert(conn, MESSAGES, messages, ("account", "request_id", "number"))
-    if batch.changes:
-        conn.execute(insert(CHANGES), batch.changes)
+    stored_keys = {(rid, n) for rid, rows in known.items() for n in rows}
+    _store(conn, MESSAGES, messages, stored_keys, ("request_id", "number"))
+    insert_rows(conn, "state_changes", CHANGE_COLUMNS, batch.changes)
     batch.summary.state_changes = len(batch.changes)
     for call in obs.api_calls:
         deltas.call(obs.account, call)
@@ -205,17 +206,27 @@ def _chunks(items: Sequence[str], size: int = CHUNK) -> Iterator[Sequence[str]]:
 def _load(conn: Connection, table: Table, account: str, request_ids: set[str]) -> list[Row]:
     found: list[Row] = []
     for chunk in _chunks(sorted(request_ids)):
-        query = select(table).where(table.c.account == account, table.c.request_id.in_(chunk))
-        found.extend(dict(row) for row in conn.execute(query).mappings())
+        result = conn.execute(
+            select(table).where(table.c.account == account, table.c.request_id.in_(chunk))
+        )
+        names = list(result.keys())
+        found.extend(dict(zip(names, row, strict=True)) for row in result.fetchall())
     return found
 
 
-def _upsert(conn: Connection, table: Table, rows: list[Row], keys: tuple[str, ...]) -> None:
-    if not rows:
-        return
-    stmt = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
-    columns = [c.name for c in table.columns if c.name not in keys]
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(keys), set_={c: stmt.excluded[c] for c in columns}
-    )
-    conn.execute(stmt, rows)
+def _store(
+    conn: Connection, table: Table, rows: list[Row], stored: set[Any], keys: tuple[str, ...]
+) -> None:
+    """INSERT the new rows; UPDATE the stored ones, leaving what never changes untouched.
+
+    first_seen_at never changes, and columns left out of SET cost no index maintenance.
+    """
+    fresh: list[Row] = []
+    known: list[Row] = []
+    identity = itemgetter(*keys)
+    for row in rows:
+        (known if identity(row) in stored else fresh).append(row)
+    columns = [c.name for c in table.columns]
+    insert_rows(conn, table.name, columns, fresh)
+    fixed = {"account", *keys, "first_seen_at"}
+    update_rows(conn, table.name, [c for c in columns if c not in fixed], ("account", *keys), known)

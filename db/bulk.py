@@ -1,0 +1,48 @@
+"""Bulk statements at the driver level: the write path's hot loop, without per-row overhead."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy import Connection
+
+Row = dict[str, Any]
+
+
+def _mark(conn: Connection) -> str:
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+@cache
+def _insert_sql(table: str, columns: tuple[str, ...], mark: str) -> str:
+    names = ", ".join(columns)
+    return f"INSERT INTO {table} ({names}) VALUES ({', '.join([mark] * len(columns))})"
+
+
+@cache
+def _update_sql(table: str, columns: tuple[str, ...], keys: tuple[str, ...], mark: str) -> str:
+    assignments = ", ".join(f"{c} = {mark}" for c in columns)
+    where = " AND ".join(f"{k} = {mark}" for k in keys)
+    return f"UPDATE {table} SET {assignments} WHERE {where}"
+
+
+def insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: list[Row]) -> None:
+    if rows:
+        cols = tuple(columns)
+        values = itemgetter(*cols)
+        conn.exec_driver_sql(_insert_sql(table, cols, _mark(conn)), [values(row) for row in rows])
+
+
+def update_rows(
+    conn: Connection, table: str, columns: Sequence[str], keys: Sequence[str], rows: list[Row]
+) -> None:
+    """UPDATE only the named columns: indexes on the others are left alone."""
+    if rows:
+        cols, key = tuple(columns), tuple(keys)
+        values = itemgetter(*cols, *key)
+        conn.exec_driver_sql(
+            _update_sql(table, cols, key, _mark(conn)), [values(row) for row in rows]
+        )
