@@ -15,6 +15,8 @@ from db.read.split import call_counts, hourly, nullable, split
 from db.rollup import HOUR
 from db.types import from_epoch
 
+# Every outcome but "ok": an IN list lets the (outcome, started_at) index serve the query.
+FAILURES = ("client_error", "server_error", "timeout", "connection", "unparseable")
 OUTCOME_LABELS = {
     "timeout": "timeout",
     "connection": "connection failed",
@@ -135,7 +137,7 @@ def _first_and_last(engine: Engine, filters: Filters) -> dict[tuple[Any, ...], t
     query = (
         select(*_codes(False), func.min(started), func.max(started))
         .where(
-            ApiCall.outcome != "ok",
+            ApiCall.outcome.in_(FAILURES),
             or_(*(and_(started >= a, started < b) for a, b in windows)),
             *filters.calls(),
         )

@@ -131,15 +131,19 @@ def aging_heatmap(engine: Engine, filters: Filters, seconds: int, offset: int = 
     if spans.empty or not len(ends):
         return pd.DataFrame(columns=["bucket", "age", "messages"])
     mask = _present(spans, ends)
-    rows, cols = np.nonzero(mask)
     seen = spans["first_seen"].to_numpy(dtype="int64") + (HOUR // 2 if rollups else 0)
-    data = pd.DataFrame(
+    limits = [limit for _label, limit in AGE_BUCKETS if limit is not None]
+    # (end, span) -> age bucket index; then sum the counts per (end, bucket) in one pass.
+    which = np.searchsorted(limits, ends[:, None] - seen[None, :], side="right")
+    counts = np.zeros((len(ends), len(AGE_BUCKETS)), dtype="int64")
+    weights = np.broadcast_to(spans["n"].to_numpy(dtype="int64")[None, :], mask.shape)
+    rows = np.broadcast_to(np.arange(len(ends))[:, None], mask.shape)
+    np.add.at(counts, (rows[mask], which[mask]), weights[mask])
+    end_index, age_index = np.nonzero(counts)
+    return pd.DataFrame(
         {
-            "bucket": ends[rows] - seconds,
-            "age": age_labels(ends[rows] - seen[cols]),
-            "messages": spans["n"].to_numpy()[cols],
+            "bucket": to_times(pd.Series(ends[end_index] - seconds)),
+            "age": [AGE_BUCKETS[i][0] for i in age_index],
+            "messages": counts[end_index, age_index],
         }
     )
-    data = data.groupby(["bucket", "age"])["messages"].sum().reset_index()
-    data["bucket"] = to_times(data["bucket"])
-    return data

@@ -99,10 +99,11 @@ def outcome_over_time(
         [bucket(Message.first_seen_at, seconds, offset).label("bucket"), STATUS.label("status")],
         rollups=hourly(seconds, offset),
     )
-    wide = data.pivot_table(
-        index="bucket", columns="status", values="n", aggfunc="sum", fill_value=0
-    )
-    wide = wide.reindex(columns=list(OUTCOMES), fill_value=0).reset_index()
-    wide.columns.name = None
-    wide["bucket"] = to_times(wide["bucket"].astype("int64"))
-    return wide.astype(dict.fromkeys(OUTCOMES, "int64"))
+    # A few hundred rows at most: a dict beats pivot_table here.
+    table: dict[int, dict[str, int]] = {}
+    for when, status, n in zip(data["bucket"], data["status"], data["n"], strict=True):
+        table.setdefault(int(when), dict.fromkeys(OUTCOMES, 0))[status] += int(n)
+    slots = sorted(table)
+    wide = pd.DataFrame({o: [table[b][o] for b in slots] for o in OUTCOMES}, dtype="int64")
+    wide.insert(0, "bucket", to_times(pd.Series(slots, dtype="int64")))
+    return wide
