@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import data
 from dashboard.controls import View
 from dashboard.formatting import age_text, mask_number, message_state, state_label
 from dashboard.i18n import t
+
+
+def chart(view: View, data: pd.DataFrame, figure: Callable[[pd.DataFrame], go.Figure]) -> None:
+    """A chart of the data, or a plain note when the range holds none."""
+    if data.empty:
+        st.info(t("no_rows", view.lang))
+    else:
+        st.plotly_chart(figure(data), width="stretch")
 
 
 def message_table(view: View, rows: pd.DataFrame, key: str) -> pd.Series | None:

@@ -18,26 +18,17 @@ def render(view: View) -> None:
     st.header(t("backlog", lang))
     st.subheader(t("backlog_over_time", lang))
     series = data.backlog_over_time(url, filters, view.bucket, view.offset)
-    if series.empty:
-        st.info(t("no_rows", lang))
-    else:
-        st.plotly_chart(charts.backlog_line(series, lang), width="stretch")
+    widgets.chart(view, series, lambda d: charts.backlog_line(d, lang))
 
     left, right = st.columns(2)
     with left:
         st.subheader(t("aging", lang))
         ages = data.aging(url, filters, view.now)
-        if ages.empty:
-            st.info(t("no_rows", lang))
-        else:
-            st.plotly_chart(charts.aging_bars(ages, ORDER, lang), width="stretch")
+        widgets.chart(view, ages, lambda d: charts.aging_bars(d, ORDER, lang))
     with right:
         st.subheader(t("aging_heatmap", lang))
         heat = data.aging_heatmap(url, filters, view.bucket, view.offset)
-        if heat.empty:
-            st.info(t("no_rows", lang))
-        else:
-            st.plotly_chart(charts.aging_heatmap(heat, ORDER, lang), width="stretch")
+        widgets.chart(view, heat, lambda d: charts.aging_heatmap(d, ORDER, lang))
 
     st.subheader(t("stuck", lang))
     minutes = int(

@@ -6,7 +6,7 @@ import os
 
 import streamlit as st
 
-from dashboard import charts, controls, data
+from dashboard import charts, controls, data, widgets
 from dashboard.controls import View
 from dashboard.formatting import age_text
 from dashboard.i18n import t
@@ -51,10 +51,7 @@ def render(view: View) -> None:
     seconds = max(60, view.bucket)
     st.subheader(t("calls_over_time", lang))
     calls = data.calls_over_time(url, filters, seconds)
-    if calls.empty:
-        st.info(t("no_rows", lang))
-    else:
-        st.plotly_chart(charts.calls_over_time(calls, lang), width="stretch")
+    widgets.chart(view, calls, lambda d: charts.calls_over_time(d, lang))
     left, right = st.columns(2)
     with left:
         st.subheader(t("latency", lang))
@@ -62,10 +59,7 @@ def render(view: View) -> None:
     with right:
         st.subheader(t("credit", lang))
         credit = data.credit(url, filters, seconds)
-        if credit.empty:
-            st.info(t("no_rows", lang))
-        else:
-            st.plotly_chart(charts.credit_line(credit, lang), width="stretch")
+        widgets.chart(view, credit, lambda d: charts.credit_line(d, lang))
 
 
 controls.live(render)

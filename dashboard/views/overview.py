@@ -6,7 +6,7 @@ from typing import Literal
 
 import streamlit as st
 
-from dashboard import charts, controls, data
+from dashboard import charts, controls, data, widgets
 from dashboard.controls import View
 from dashboard.formatting import age_text
 from dashboard.i18n import t
@@ -77,10 +77,7 @@ def render(view: View) -> None:
         st.plotly_chart(charts.distribution(receipts, "receipt", lang), width="stretch")
     st.subheader(t("outcome_over_time", lang))
     outcome = data.outcome_over_time(url, filters, view.bucket, view.offset)
-    if outcome.empty:
-        st.info(t("no_rows", lang))
-    else:
-        st.plotly_chart(charts.outcome_over_time(outcome, lang), width="stretch")
+    widgets.chart(view, outcome, lambda d: charts.outcome_over_time(d, lang))
 
 
 controls.live(render)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -92,6 +92,38 @@ def percentiles(histogram: dict[float, int], quantiles: Sequence[float]) -> list
     return picked
 
 
+def _counts(
+    engine: Engine,
+    filters: Filters,
+    rollup: tuple[Any, Any],
+    raw: Callable[[Filters], list[ColumnElement[bool]]],
+    cols: tuple[Sequence[Any], Sequence[Any]],
+    where: tuple[Sequence[ColumnElement[bool]], Sequence[ColumnElement[bool]]],
+    rollups: bool,
+) -> pd.DataFrame:
+    """Whole hours from the ``rollup`` (table, count column), partial hours from ``raw`` rows."""
+    parts = split(filters, rollups)
+    table, total = rollup
+    rollup_cols, raw_cols = cols
+    queries = []
+    if parts.first_hour is not None:
+        queries.append(
+            select(*rollup_cols, func.sum(total))
+            .where(
+                table.hour >= parts.first_hour,
+                table.hour < parts.end_hour,
+                *rollup_scope(table, filters),
+                *where[0],
+            )
+            .group_by(*rollup_cols)
+        )
+    queries += [
+        select(*raw_cols, func.count()).where(*raw(edge), *where[1]).group_by(*raw_cols)
+        for edge in parts.edges
+    ]
+    return _sum(engine, queries, [str(c.key) for c in rollup_cols])
+
+
 def message_counts(
     engine: Engine,
     filters: Filters,
@@ -102,25 +134,15 @@ def message_counts(
     rollups: bool = True,
 ) -> pd.DataFrame:
     """Messages first seen in the range, counted by the given (equally labelled) columns."""
-    parts = split(filters, rollups)
-    r = RollupMessages
-    queries = []
-    if parts.first_hour is not None:
-        queries.append(
-            select(*rollup_cols, func.sum(r.messages))
-            .where(
-                r.hour >= parts.first_hour,
-                r.hour < parts.end_hour,
-                *rollup_scope(r, filters),
-                *rollup_where,
-            )
-            .group_by(*rollup_cols)
-        )
-    queries += [
-        select(*raw_cols, func.count()).where(*edge.messages(), *raw_where).group_by(*raw_cols)
-        for edge in parts.edges
-    ]
-    return _sum(engine, queries, [str(c.key) for c in rollup_cols])
+    return _counts(
+        engine,
+        filters,
+        (RollupMessages, RollupMessages.messages),
+        Filters.messages,
+        (rollup_cols, raw_cols),
+        (rollup_where, raw_where),
+        rollups,
+    )
 
 
 def call_counts(
@@ -131,20 +153,15 @@ def call_counts(
     rollups: bool = True,
 ) -> pd.DataFrame:
     """API calls started in the range, counted by the given (equally labelled) columns."""
-    parts = split(filters, rollups)
-    r = RollupCalls
-    queries = []
-    if parts.first_hour is not None:
-        queries.append(
-            select(*rollup_cols, func.sum(r.calls))
-            .where(r.hour >= parts.first_hour, r.hour < parts.end_hour, *rollup_scope(r, filters))
-            .group_by(*rollup_cols)
-        )
-    queries += [
-        select(*raw_cols, func.count()).where(*edge.calls()).group_by(*raw_cols)
-        for edge in parts.edges
-    ]
-    return _sum(engine, queries, [str(c.key) for c in rollup_cols])
+    return _counts(
+        engine,
+        filters,
+        (RollupCalls, RollupCalls.calls),
+        Filters.calls,
+        (rollup_cols, raw_cols),
+        ((), ()),
+        rollups,
+    )
 
 
 def nullable(column: Any, label: str) -> ColumnElement[Any]:
