@@ -116,6 +116,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "ago": ("{age} ago", "před {age}"),
     "calls_over_time": ("Calls by method and outcome", "Volání podle metody a výsledku"),
     "latency": ("Latency", "Odezva"),
+    "method": ("Method", "Metoda"),
     "credit": ("Credit (CZK)", "Kredit (Kč)"),
     "runway": ("Credit runway", "Kredit vydrží"),
     "runway_unknown": ("not enough data", "málo dat"),

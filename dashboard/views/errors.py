@@ -19,7 +19,9 @@ def _table(view: View, rows: pd.DataFrame) -> pd.DataFrame:
                 f"{int(c)}" if pd.notna(c) else f
                 for c, f in zip(rows["error_code"], rows["family"], strict=True)
             ],
-            t("http_status", lang): [int(s) if pd.notna(s) else None for s in rows["http_status"]],
+            t("http_status", lang): [
+                str(int(s)) if pd.notna(s) else "—" for s in rows["http_status"]
+            ],
             t("meaning", lang): [
                 error_label(int(c), lang)
                 if pd.notna(c)

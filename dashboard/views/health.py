@@ -55,7 +55,15 @@ def render(view: View) -> None:
     left, right = st.columns(2)
     with left:
         st.subheader(t("latency", lang))
-        st.dataframe(data.latency(url, filters), hide_index=True, width="stretch")
+        latency = data.latency(url, filters).rename(
+            columns={
+                "method": t("method", lang),
+                "p50_ms": "p50 (ms)",
+                "p95_ms": "p95 (ms)",
+                "calls": t("calls", lang),
+            }
+        )
+        st.dataframe(latency, hide_index=True, width="stretch")
     with right:
         st.subheader(t("credit", lang))
         credit = data.credit(url, filters, seconds)
