@@ -78,17 +78,18 @@ def outcome_over_time(data: pd.DataFrame, lang: Lang) -> go.Figure:
 
 
 def backlog_line(data: pd.DataFrame, lang: Lang) -> go.Figure:
-    fig = go.Figure(
-        go.Scatter(
+    """The backlog at each moment, stacked by how those messages ended (or not yet)."""
+    fig = go.Figure()
+    for column in ("pending", "gave_up", "failed", "delivered"):
+        fig.add_scatter(
             x=data["bucket"],
-            y=data["not_final"],
+            y=data[column],
             mode="lines",
             line_shape="hv",
-            name=t("pending", lang),
-            line_color=NON_FINAL_COLOR,
-            fill="tozeroy",
+            stackgroup="backlog",
+            name=t(f"ended_{column}", lang),
+            line_color=OUTCOME_COLORS[column],
         )
-    )
     return _layout(fig)
 
 

@@ -63,7 +63,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "count": ("Messages", "Zprávy"),
     "meaning": ("Meaning", "Význam"),
     # backlog
-    "backlog_over_time": ("Not final over time", "Nedokončené v čase"),
+    "backlog_over_time": (
+        "Not final over time, by how it ended",
+        "Nedokončené v čase, podle výsledku",
+    ),
+    "ended_pending": ("still not final", "dosud bez výsledku"),
+    "ended_gave_up": ("later given up", "později vzdáno"),
+    "ended_failed": ("later failed", "později nedoručeno"),
+    "ended_delivered": ("later delivered", "později doručeno"),
     "aging": ("Age of the current backlog", "Stáří nedokončených zpráv"),
     "aging_heatmap": ("Backlog age over time", "Stáří nedokončených v čase"),
     "stuck": ("Stuck messages", "Uvízlé zprávy"),

@@ -119,6 +119,9 @@ def test_the_backlog_over_time_equals_the_seeded_truth_at_every_bucket_end(
     ends = [int(b.timestamp()) + seconds for b in series["bucket"]]
     assert list(series["not_final"]) == [backlog_truth(now, t) for t in ends]
     assert series["not_final"].iloc[-1] == sum(m.outcome == "pending" for m in in_range())
+    outcomes = series[["delivered", "failed", "pending", "gave_up"]].sum(axis=1)
+    assert list(outcomes) == list(series["not_final"])
+    assert series["pending"].iloc[-1] == series["not_final"].iloc[-1]
 
 
 @pytest.mark.parametrize("seconds", [300, 3600])

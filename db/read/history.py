@@ -9,7 +9,7 @@ from sqlalchemy import Engine, func, select
 from db.models import Message, RollupMessages
 from db.read import split as split_module
 from db.read.filters import Filters, epoch, frame, to_times
-from db.read.split import hourly, rollup_scope
+from db.read.split import STATUS, hourly, rollup_scope
 from db.rollup import HOUR, NOT_LEFT
 
 # (label, upper bound in seconds); the last bucket is open-ended.
@@ -21,8 +21,12 @@ AGE_BUCKETS = (
     ("24–72 h", 259200),
     ("> 72 h", None),
 )
+OUTCOMES = ("pending", "gave_up", "failed", "delivered")
 EMPTY_SERIES = pd.DataFrame(
-    {"bucket": pd.Series(dtype="datetime64[ns, UTC]"), "not_final": pd.Series(dtype="int64")}
+    {
+        "bucket": pd.Series(dtype="datetime64[ns, UTC]"),
+        **{c: pd.Series(dtype="int64") for c in ("not_final", *OUTCOMES)},
+    }
 )
 
 
@@ -45,17 +49,16 @@ def _spans(engine: Engine, filters: Filters) -> pd.DataFrame:
         epoch(c) for c in (Message.first_seen_at, Message.final_at, Message.gave_up_at)
     )
     scope = [Message.first_seen_at < filters.end, *filters.message_scope()]
+    status = STATUS.label("status")
     parts = [
-        select(seen.label("first_seen"), final.label("left")).where(
+        select(seen.label("first_seen"), final.label("left"), status).where(
             Message.final_at >= filters.start, *scope
         ),
-        select(seen.label("first_seen"), gave_up.label("left")).where(
+        select(seen.label("first_seen"), gave_up.label("left"), status).where(
             Message.final_at.is_(None), Message.gave_up_at >= filters.start, *scope
         ),
-        (
-            select(seen.label("first_seen"), final.label("left")).where(
-                Message.final_at.is_(None), Message.gave_up_at.is_(None), *scope
-            )
+        select(seen.label("first_seen"), final.label("left"), status).where(
+            Message.final_at.is_(None), Message.gave_up_at.is_(None), *scope
         ),
     ]
     return pd.concat([frame(engine, q) for q in parts], ignore_index=True)
@@ -74,14 +77,16 @@ def _rollup_spans(engine: Engine, filters: Filters, first: int) -> pd.DataFrame:
             select(
                 r.hour.label("first_seen"),
                 r.exit_hour.label("left"),
+                r.status,
                 func.sum(r.messages).label("n"),
             )
             .where(condition, *scope)
-            .group_by(r.hour, r.exit_hour),
+            .group_by(r.hour, r.exit_hour, r.status),
         )
         for condition in (r.exit_hour >= first, r.exit_hour == NOT_LEFT)
     ]
-    data = pd.concat(frames, ignore_index=True).astype("float64")
+    data = pd.concat(frames, ignore_index=True)
+    data = data.astype({"first_seen": "float64", "left": "float64", "n": "int64"})
     data.loc[data["left"] == NOT_LEFT, "left"] = np.nan
     return data
 
@@ -103,7 +108,10 @@ def _present(spans: pd.DataFrame, ends: np.ndarray) -> np.ndarray:
 def backlog_over_time(
     engine: Engine, filters: Filters, seconds: int, offset: int = 0
 ) -> pd.DataFrame:
-    """bucket, not_final — how many messages were not final at the end of each bucket."""
+    """bucket, not_final, then the same split by how those messages ended (or not yet).
+
+    Columns delivered, failed, pending and gave_up add up to not_final at each bucket end.
+    """
     ends = _edges(filters, seconds, offset)
     if _use_rollups(seconds, offset):
         spans = _rollup_spans(engine, filters, int(ends[0]) - seconds)
@@ -111,10 +119,17 @@ def backlog_over_time(
         spans = _spans(engine, filters).assign(n=1)
     if spans.empty or not len(ends):
         return EMPTY_SERIES.copy()
-    counts = (_present(spans, ends) * spans["n"].to_numpy()[None, :]).sum(axis=1)
-    return pd.DataFrame(
-        {"bucket": to_times(pd.Series(ends - seconds)), "not_final": counts.astype("int64")}
+    weighted = _present(spans, ends) * spans["n"].to_numpy()[None, :]
+    result = pd.DataFrame(
+        {
+            "bucket": to_times(pd.Series(ends - seconds)),
+            "not_final": weighted.sum(axis=1).astype("int64"),
+        }
     )
+    status = spans["status"].to_numpy()
+    for outcome in OUTCOMES:
+        result[outcome] = weighted[:, status == outcome].sum(axis=1).astype("int64")
+    return result
 
 
 def aging_heatmap(engine: Engine, filters: Filters, seconds: int, offset: int = 0) -> pd.DataFrame:
