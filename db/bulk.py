@@ -46,3 +46,25 @@ def update_rows(
         conn.exec_driver_sql(
             _update_sql(table, cols, key, _mark(conn)), [values(row) for row in rows]
         )
+
+
+@cache
+def _select_sql(table: str, columns: tuple[str, ...], count: int, mark: str) -> str:
+    marks = ", ".join([mark] * count)
+    return (
+        f"SELECT {', '.join(columns)} FROM {table} "
+        f"WHERE account = {mark} AND request_id IN ({marks})"
+    )
+
+
+def select_rows(
+    conn: Connection, table: str, columns: Sequence[str], account: str, request_ids: list[str]
+) -> list[Row]:
+    """The rows of these requests, as dicts of raw column values."""
+    if not request_ids:
+        return []
+    cols = tuple(columns)
+    result = conn.exec_driver_sql(
+        _select_sql(table, cols, len(request_ids), _mark(conn)), (account, *request_ids)
+    )
+    return [dict(zip(cols, row, strict=True)) for row in result.cursor.fetchall()]

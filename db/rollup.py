@@ -155,8 +155,12 @@ def _add(conn: Connection, table: Table, counts: Counter[tuple[Any, ...]], colum
         index_elements=keys, set_={column: table.c[column] + stmt.excluded[column]}
     )
     conn.execute(stmt, [{**dict(zip(keys, key, strict=True)), column: n} for key, n in rows])
-    if any(n < 0 for _key, n in rows):
-        conn.execute(delete(table).where(table.c[column] == 0))
+    # Rows that may have dropped to zero: remove them by key (a scan would touch them all).
+    emptied = [key for key, n in rows if n < 0]
+    if emptied:
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        where = " AND ".join(f"{k} = {mark}" for k in keys)
+        conn.exec_driver_sql(f"DELETE FROM {table.name} WHERE {column} = 0 AND {where}", emptied)
 
 
 def _epoch(column: Any) -> Any:

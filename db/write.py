@@ -22,7 +22,7 @@ from sqlalchemy import (
     update,
 )
 
-from db.bulk import insert_rows, update_rows
+from db.bulk import insert_rows, select_rows, update_rows
 from db.merge import (
     Batch,
     Row,
@@ -38,6 +38,8 @@ from db.rollup import Deltas
 from db.types import UTCEpoch, to_epoch
 
 CHUNK = 500  # keeps IN (...) lists far below SQLite's parameter limit
+# Indexed columns that rarely change after the first sighting: left out of the usual UPDATE.
+RARELY_CHANGED = ("sender", "gateway", "created_at")
 CHANGE_COLUMNS = ("account", "request_id", "number", "kind", "old_code", "new_code", "observed_at")
 
 
@@ -97,12 +99,12 @@ def record_in(conn: Connection, obs: Observations) -> WriteSummary:
         siblings = (row for number, row in stored.items() if number not in merged)
         reschedule_request(request, [*merged.values(), *siblings], batch.now)
 
-    _store(conn, REQUESTS, list(requests.values()), set(known_requests), ("request_id",))
+    _store(conn, REQUESTS, list(requests.values()), known_requests, ("request_id",))
     deltas.filters.update(
         (r["account"], r["sender"] or "", r["gateway"] or "") for r in requests.values()
     )
-    stored_keys = {(rid, n) for rid, rows in known.items() for n in rows}
-    _store(conn, MESSAGES, messages, stored_keys, ("request_id", "number"))
+    stored_messages = {(rid, n): row for rid, rows in known.items() for n, row in rows.items()}
+    _store(conn, MESSAGES, messages, stored_messages, ("request_id", "number"))
     insert_rows(conn, "state_changes", CHANGE_COLUMNS, batch.changes)
     batch.summary.state_changes = len(batch.changes)
     for call in obs.api_calls:
@@ -204,29 +206,45 @@ def _chunks(items: Sequence[str], size: int = CHUNK) -> Iterator[Sequence[str]]:
 
 
 def _load(conn: Connection, table: Table, account: str, request_ids: set[str]) -> list[Row]:
+    columns = [c.name for c in table.columns]
     found: list[Row] = []
     for chunk in _chunks(sorted(request_ids)):
-        result = conn.execute(
-            select(table).where(table.c.account == account, table.c.request_id.in_(chunk))
-        )
-        names = list(result.keys())
-        found.extend(dict(zip(names, row, strict=True)) for row in result.fetchall())
+        found.extend(select_rows(conn, table.name, columns, account, list(chunk)))
     return found
 
 
 def _store(
-    conn: Connection, table: Table, rows: list[Row], stored: set[Any], keys: tuple[str, ...]
+    conn: Connection,
+    table: Table,
+    rows: list[Row],
+    stored: dict[Any, Row],
+    keys: tuple[str, ...],
 ) -> None:
-    """INSERT the new rows; UPDATE the stored ones, leaving what never changes untouched.
+    """INSERT the new rows; UPDATE the stored ones, leaving what did not change untouched.
 
-    first_seen_at never changes, and columns left out of SET cost no index maintenance.
+    A column left out of SET costs no index maintenance: first_seen_at never changes, and
+    sender, gateway and created_at are only written in the rare batch where they changed.
     """
     fresh: list[Row] = []
-    known: list[Row] = []
+    same: list[Row] = []
+    moved: list[Row] = []
     identity = itemgetter(*keys)
+    rare = itemgetter(*RARELY_CHANGED)
     for row in rows:
-        (known if identity(row) in stored else fresh).append(row)
+        old = stored.get(identity(row))
+        if old is None:
+            fresh.append(row)
+        else:
+            (same if rare(old) == rare(row) else moved).append(row)
     columns = [c.name for c in table.columns]
     insert_rows(conn, table.name, columns, fresh)
     fixed = {"account", *keys, "first_seen_at"}
-    update_rows(conn, table.name, [c for c in columns if c not in fixed], ("account", *keys), known)
+    where = ("account", *keys)
+    update_rows(conn, table.name, [c for c in columns if c not in fixed], where, moved)
+    update_rows(
+        conn,
+        table.name,
+        [c for c in columns if c not in fixed and c not in RARELY_CHANGED],
+        where,
+        same,
+    )
