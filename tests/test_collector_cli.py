@@ -131,3 +131,50 @@ def test_kill_9_at_any_moment_leaves_a_consistent_database_that_resumes(tmp_path
             gateway.requests
         )
         assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+
+
+def test_the_demo_feeds_a_live_dashboard_and_one_ctrl_c_stops_everything(tmp_path: Path) -> None:
+    import requests
+    from sqlalchemy import create_engine
+
+    from tests.test_browser import free_port
+
+    port = free_port()
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "collector",
+            "demo",
+            "--no-browser",
+            "--dashboard-port",
+            str(port),
+            "--database-url",
+            url,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        healthy = stored = 0
+        while time.monotonic() < deadline and not (healthy and stored):
+            time.sleep(1)
+            try:
+                healthy = requests.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).ok
+            except requests.ConnectionError:
+                healthy = False
+            if (tmp_path / "demo.db").exists():
+                with create_engine(url).connect() as conn:
+                    stored = conn.exec_driver_sql("SELECT count(*) FROM messages").scalar() or 0
+        assert healthy, "the dashboard never answered"
+        assert stored > 0, "the collector stored no message from the simulated traffic"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=60)
+    assert code == 0, proc.stderr.read().decode() if proc.stderr else ""
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
