@@ -68,3 +68,14 @@ def select_rows(
         _select_sql(table, cols, len(request_ids), _mark(conn)), (account, *request_ids)
     )
     return [dict(zip(cols, row, strict=True)) for row in result.cursor.fetchall()]
+
+
+def update_schedules(conn: Connection, requests: list[Row]) -> None:
+    """Write only a request's next poll, and its give-up time unless one is stored."""
+    if requests:
+        m = _mark(conn)
+        conn.exec_driver_sql(
+            f"UPDATE requests SET next_poll_at = {m}, gave_up_at = coalesce(gave_up_at, {m}) "
+            f"WHERE account = {m} AND request_id = {m}",
+            [(r["next_poll_at"], r["gave_up_at"], r["account"], r["request_id"]) for r in requests],
+        )

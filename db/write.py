@@ -22,7 +22,7 @@ from sqlalchemy import (
     update,
 )
 
-from db.bulk import insert_rows, select_rows, update_rows
+from db.bulk import insert_rows, select_rows, update_rows, update_schedules
 from db.merge import (
     Batch,
     Row,
@@ -72,23 +72,31 @@ def record_in(conn: Connection, obs: Observations) -> WriteSummary:
     batch = Batch(obs.account, to_epoch(obs.observed_at), obs.schedule)
     deltas = Deltas()
     answered = {rid: nums for rid, nums in obs.statuses.items() if nums}
-    req_ids = {r.request_id for r in obs.listed} | set(obs.statuses)
+    listed = {r.request_id for r in obs.listed}
+    known: dict[str, dict[str, Row]] = defaultdict(dict)
+    for row in _load(conn, MESSAGES, obs.account, set(answered)):
+        known[row["request_id"]][row["number"]] = row
+    # A status answer about numbers all stored already needs nothing from the request row
+    # (its messages carry sender, gateway and creation time): only its next poll is written.
+    settled = {
+        rid
+        for rid, nums in answered.items()
+        if rid not in listed and all(n.number in known[rid] for n in nums)
+    }
+    req_ids = (listed | set(obs.statuses)) - settled
     known_requests = {row["request_id"]: row for row in _load(conn, REQUESTS, obs.account, req_ids)}
     requests: dict[str, Row] = {}
     for rec in obs.listed:
         old = requests.get(rec.request_id) or known_requests.get(rec.request_id)
         requests[rec.request_id] = merge_request(batch, old, rec)
-    for rid in obs.statuses:
-        if rid not in requests:
-            old = known_requests.get(rid)
-            requests[rid] = dict(old) if old else new_request(batch, rid)
+    for rid in req_ids - listed:
+        old = known_requests.get(rid)
+        requests[rid] = dict(old) if old else new_request(batch, rid)
+    schedules = {rid: _stand_in(obs.account, rid, known[rid]) for rid in settled}
 
-    known: dict[str, dict[str, Row]] = defaultdict(dict)
-    for row in _load(conn, MESSAGES, obs.account, set(answered)):
-        known[row["request_id"]][row["number"]] = row
     messages: list[Row] = []
     for rid, numbers in answered.items():
-        request, stored = requests[rid], known[rid]
+        request, stored = requests.get(rid) or schedules[rid], known[rid]
         merged = {
             rec.number: merge_message(batch, stored.get(rec.number), rec, request)
             for rec in last_per_number(numbers)
@@ -99,6 +107,7 @@ def record_in(conn: Connection, obs: Observations) -> WriteSummary:
         siblings = (row for number, row in stored.items() if number not in merged)
         reschedule_request(request, [*merged.values(), *siblings], batch.now)
 
+    update_schedules(conn, list(schedules.values()))
     _store(conn, REQUESTS, list(requests.values()), known_requests, ("request_id",))
     deltas.filters.update(
         (r["account"], r["sender"] or "", r["gateway"] or "") for r in requests.values()
@@ -128,6 +137,20 @@ def record_in(conn: Connection, obs: Observations) -> WriteSummary:
         )
     deltas.apply(conn)
     return batch.summary
+
+
+def _stand_in(account: str, request_id: str, stored: dict[str, Row]) -> Row:
+    """What merging needs of a request, taken from its stored messages."""
+    first = next(iter(stored.values()))
+    return {
+        "account": account,
+        "request_id": request_id,
+        "gateway": first["gateway"],
+        "sender": first["sender"],
+        "created_at": first["created_at"],
+        "next_poll_at": None,
+        "gave_up_at": None,
+    }
 
 
 def due_requests(engine: Engine, account: str, now: datetime, limit: int) -> list[str]:

@@ -182,3 +182,35 @@ def test_a_line_with_an_unknown_code_does_not_end_polling(engine: Engine) -> Non
     assert row["final_at"] is None and row["next_poll_at"] is not None
     record(engine, obs(T0 + timedelta(seconds=5), number(6)))
     assert message_row(engine)["final_at"] == T0 + timedelta(seconds=5)
+
+
+def test_a_status_answer_about_stored_numbers_reschedules_the_request_only(
+    engine: Engine,
+) -> None:
+    record(engine, obs(T0, number(1), number(1, n="420777111221")))
+    with engine.connect() as conn:
+        before = dict(conn.execute(select(Request.__table__)).mappings().one())
+    later = T0 + timedelta(minutes=1)
+    record(
+        engine,
+        Observations("acme", later, statuses={"1001": [number(2), number(5, n="420777111221")]}),
+    )
+    with engine.connect() as conn:
+        after = dict(conn.execute(select(Request.__table__)).mappings().one())
+    assert before["next_poll_at"] == T0
+    assert after["next_poll_at"] == later  # the waiting number keeps it due every cycle
+    assert {k: v for k, v in after.items() if k != "next_poll_at"} == {
+        k: v for k, v in before.items() if k != "next_poll_at"
+    }
+    record(
+        engine,
+        Observations(
+            "acme",
+            later + timedelta(minutes=1),
+            statuses={"1001": [number(2), number(2, n="420777111221")]},
+        ),
+    )
+    with engine.connect() as conn:
+        final = conn.execute(select(Request.next_poll_at, Request.gave_up_at)).one()
+    assert tuple(final) == (None, None)
+    assert message_row(engine, "420777111221")["sender"] == "MyShop"
