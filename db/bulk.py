@@ -29,6 +29,14 @@ def _update_sql(table: str, columns: tuple[str, ...], keys: tuple[str, ...], mar
     return f"UPDATE {table} SET {assignments} WHERE {where}"
 
 
+def insert_values(
+    conn: Connection, table: str, columns: Sequence[str], values: list[tuple[Any, ...]]
+) -> None:
+    """INSERT rows given as tuples in ``columns`` order."""
+    if values:
+        conn.exec_driver_sql(_insert_sql(table, tuple(columns), _mark(conn)), values)
+
+
 def insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: list[Row]) -> None:
     if rows:
         cols = tuple(columns)

@@ -27,20 +27,11 @@ class Batch:
     now: int
     schedule: Schedule
     summary: WriteSummary = field(default_factory=WriteSummary)
-    changes: list[Row] = field(default_factory=list)
+    # (account, request_id, number, kind, old_code, new_code, observed_at), as stored
+    changes: list[tuple[Any, ...]] = field(default_factory=list)
 
     def change(self, rid: str, number: str | None, kind: str, old: Any, new: Any) -> None:
-        self.changes.append(
-            {
-                "account": self.account,
-                "request_id": rid,
-                "number": number,
-                "kind": kind,
-                "old_code": old,
-                "new_code": new,
-                "observed_at": self.now,
-            }
-        )
+        self.changes.append((self.account, rid, number, kind, old, new, self.now))
 
 
 def new_request(batch: Batch, request_id: str) -> Row:

@@ -22,7 +22,7 @@ from sqlalchemy import (
     update,
 )
 
-from db.bulk import insert_rows, select_rows, update_rows, update_schedules
+from db.bulk import insert_rows, insert_values, select_rows, update_rows, update_schedules
 from db.merge import (
     Batch,
     Row,
@@ -114,7 +114,7 @@ def record_in(conn: Connection, obs: Observations) -> WriteSummary:
     )
     stored_messages = {(rid, n): row for rid, rows in known.items() for n, row in rows.items()}
     _store(conn, MESSAGES, messages, stored_messages, ("request_id", "number"))
-    insert_rows(conn, "state_changes", CHANGE_COLUMNS, batch.changes)
+    insert_values(conn, "state_changes", CHANGE_COLUMNS, batch.changes)
     batch.summary.state_changes = len(batch.changes)
     for call in obs.api_calls:
         deltas.call(obs.account, call)
