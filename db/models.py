@@ -104,6 +104,8 @@ class Message(Base):
             "ix_messages_backlog_sender",
             "sender",
             "first_seen_at",
+            "request_state",
+            "receipt_state",
             sqlite_where=NON_FINAL,
             postgresql_where=NON_FINAL,
         ),
@@ -114,10 +116,12 @@ class Message(Base):
             postgresql_where=GAVE_UP_ONLY,
         ),
         Index("ix_messages_sender_first_seen_at", "sender", "first_seen_at"),
-        # Serves the stuck list and the backlog's age: oldest non-final first.
+        # Serves the stuck list and the backlog's age (covering it: states included).
         Index(
             "ix_messages_backlog",
             "first_seen_at",
+            "request_state",
+            "receipt_state",
             sqlite_where=NON_FINAL,
             postgresql_where=NON_FINAL,
         ),

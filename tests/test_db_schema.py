@@ -72,7 +72,7 @@ def test_the_public_tables_and_columns_exist(engine: Engine) -> None:
     backlog = next(
         i for i in inspector.get_indexes("messages") if i["name"] == "ix_messages_backlog"
     )
-    assert backlog["column_names"] == ["first_seen_at"]
+    assert backlog["column_names"] == ["first_seen_at", "request_state", "receipt_state"]
 
 
 def test_upgrading_twice_is_harmless_and_seeds_the_code_tables(engine: Engine) -> None:

@@ -10,7 +10,6 @@ from sqlalchemy import (
     Engine,
     case,
     func,
-    literal,
     or_,
     select,
 )
@@ -96,18 +95,26 @@ def time_to_final(engine: Engine, filters: Filters) -> pd.DataFrame:
         )
     origin = func.coalesce(Message.created_at, Message.first_seen_at)
     gateway = func.coalesce(Message.gateway, "").label("gateway")
-    for edge in parts.edges:
-        for measure, column in (("sent", Message.sent_at), ("final", Message.final_at)):
-            delay = delay_since(column, origin).label("delay")
-            queries.append(
-                select(gateway, literal(measure), delay, func.count())
-                .where(column.is_not(None), *edge.messages())
-                .group_by(gateway, delay)
-            )
+    sent = delay_since(Message.sent_at, origin).label("sent")
+    final = delay_since(Message.final_at, origin).label("final")
+    edges = [  # one pass per edge for both measures; NULL where a message has neither yet
+        select(gateway, sent, final, func.count())
+        .where(*edge.messages(), or_(Message.sent_at.is_not(None), Message.final_at.is_not(None)))
+        .group_by(gateway, sent, final)
+        for edge in parts.edges
+    ]
     histograms: dict[tuple[str, str], dict[float, int]] = {}
-    for (gw, measure, delay), n in totals(engine, queries).items():
+
+    def add(gw: str, measure: str, delay: float, n: int) -> None:
         histogram = histograms.setdefault((gw, measure), {})
         histogram[delay] = histogram.get(delay, 0) + n
+
+    for (gw, measure, delay), n in totals(engine, queries).items():
+        add(gw, measure, delay, n)
+    for (gw, sent_delay, final_delay), n in totals(engine, edges).items():
+        for measure, delay in (("sent", sent_delay), ("final", final_delay)):
+            if delay is not None:
+                add(gw, measure, delay, n)
     rows = [
         (gw or None, measure, *percentiles(h, (0.5, 0.9, 0.99)), sum(h.values()))
         for (gw, measure), h in sorted(histograms.items())

@@ -99,7 +99,7 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             "ix_messages_backlog",
-            ["first_seen_at"],
+            ["first_seen_at", "request_state", "receipt_state"],
             unique=False,
             sqlite_where=sa.text("final_at IS NULL AND gave_up_at IS NULL"),
             postgresql_where=sa.text("final_at IS NULL AND gave_up_at IS NULL"),
@@ -116,7 +116,7 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             "ix_messages_backlog_sender",
-            ["sender", "first_seen_at"],
+            ["sender", "first_seen_at", "request_state", "receipt_state"],
             unique=False,
             sqlite_where=sa.text("final_at IS NULL AND gave_up_at IS NULL"),
             postgresql_where=sa.text("final_at IS NULL AND gave_up_at IS NULL"),
