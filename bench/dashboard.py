@@ -50,9 +50,8 @@ def page_functions(
         },
         "backlog": {
             **app,
-            "backlog_over_time": lambda: history.backlog_over_time(engine, f, seconds),
+            "backlog_history": lambda: history.backlog_history(engine, f, seconds),
             "aging": lambda: backlog.aging(engine, f, now),
-            "aging_heatmap": lambda: history.aging_heatmap(engine, f, seconds),
             "stuck": lambda: backlog.stuck(engine, f, timedelta(minutes=30), now),
             "time_to_final": lambda: backlog.time_to_final(engine, f),
         },

@@ -56,18 +56,15 @@ def outcome_over_time(raw_url: str, filters: Filters, seconds: int, offset: int)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def backlog_over_time(raw_url: str, filters: Filters, seconds: int, offset: int) -> pd.DataFrame:
-    return history.backlog_over_time(engine(raw_url), filters, seconds, offset)
+def backlog_history(
+    raw_url: str, filters: Filters, seconds: int, offset: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return history.backlog_history(engine(raw_url), filters, seconds, offset)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def aging(raw_url: str, filters: Filters, now: datetime) -> pd.DataFrame:
     return backlog.aging(engine(raw_url), filters, now)
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def aging_heatmap(raw_url: str, filters: Filters, seconds: int, offset: int) -> pd.DataFrame:
-    return history.aging_heatmap(engine(raw_url), filters, seconds, offset)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -17,7 +17,7 @@ def render(view: View) -> None:
     lang, url, filters = view.lang, data.url(), view.filters
     st.header(t("backlog", lang))
     st.subheader(t("backlog_over_time", lang))
-    series = data.backlog_over_time(url, filters, view.bucket, view.offset)
+    series, heat = data.backlog_history(url, filters, view.bucket, view.offset)
     widgets.chart(view, series, lambda d: charts.backlog_line(d, lang))
 
     left, right = st.columns(2)
@@ -27,7 +27,6 @@ def render(view: View) -> None:
         widgets.chart(view, ages, lambda d: charts.aging_bars(d, ORDER, lang))
     with right:
         st.subheader(t("aging_heatmap", lang))
-        heat = data.aging_heatmap(url, filters, view.bucket, view.offset)
         widgets.chart(view, heat, lambda d: charts.aging_heatmap(d, ORDER, lang))
 
     st.subheader(t("stuck", lang))

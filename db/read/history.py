@@ -28,6 +28,7 @@ EMPTY_SERIES = pd.DataFrame(
         **{c: pd.Series(dtype="int64") for c in ("not_final", *OUTCOMES)},
     }
 )
+EMPTY_HEATMAP = pd.DataFrame(columns=["bucket", "age", "messages"])
 
 
 def age_labels(ages: np.ndarray) -> np.ndarray:
@@ -105,6 +106,24 @@ def _present(spans: pd.DataFrame, ends: np.ndarray) -> np.ndarray:
     return (seen[None, :] < at) & (np.isnan(left)[None, :] | (left[None, :] >= at))
 
 
+def backlog_history(
+    engine: Engine, filters: Filters, seconds: int, offset: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The backlog over time and its age heatmap, from one read of the backlog's spans."""
+    ends = _edges(filters, seconds, offset)
+    rollups = _use_rollups(seconds, offset)
+    if not len(ends):
+        return EMPTY_SERIES.copy(), EMPTY_HEATMAP.copy()
+    if rollups:
+        spans = _rollup_spans(engine, filters, int(ends[0]) - seconds)
+    else:
+        spans = _spans(engine, filters).assign(n=1)
+    if spans.empty:
+        return EMPTY_SERIES.copy(), EMPTY_HEATMAP.copy()
+    mask = _present(spans, ends)
+    return _series(spans, ends, mask, seconds), _heatmap(spans, ends, mask, seconds, rollups)
+
+
 def backlog_over_time(
     engine: Engine, filters: Filters, seconds: int, offset: int = 0
 ) -> pd.DataFrame:
@@ -112,14 +131,19 @@ def backlog_over_time(
 
     Columns delivered, failed, pending and gave_up add up to not_final at each bucket end.
     """
-    ends = _edges(filters, seconds, offset)
-    if _use_rollups(seconds, offset):
-        spans = _rollup_spans(engine, filters, int(ends[0]) - seconds)
-    else:
-        spans = _spans(engine, filters).assign(n=1)
-    if spans.empty or not len(ends):
-        return EMPTY_SERIES.copy()
-    weighted = _present(spans, ends) * spans["n"].to_numpy()[None, :]
+    return backlog_history(engine, filters, seconds, offset)[0]
+
+
+def aging_heatmap(engine: Engine, filters: Filters, seconds: int, offset: int = 0) -> pd.DataFrame:
+    """bucket, age, messages — at the end of each bucket, how old the not-final messages were.
+
+    In hourly views ages are measured from the middle of the hour a message was first seen.
+    """
+    return backlog_history(engine, filters, seconds, offset)[1]
+
+
+def _series(spans: pd.DataFrame, ends: np.ndarray, mask: np.ndarray, seconds: int) -> pd.DataFrame:
+    weighted = mask * spans["n"].to_numpy()[None, :]
     result = pd.DataFrame(
         {
             "bucket": to_times(pd.Series(ends - seconds)),
@@ -132,20 +156,9 @@ def backlog_over_time(
     return result
 
 
-def aging_heatmap(engine: Engine, filters: Filters, seconds: int, offset: int = 0) -> pd.DataFrame:
-    """bucket, age, messages — at the end of each bucket, how old the not-final messages were.
-
-    In hourly views ages are measured from the middle of the hour a message was first seen.
-    """
-    ends = _edges(filters, seconds, offset)
-    rollups = _use_rollups(seconds, offset)
-    if rollups:
-        spans = _rollup_spans(engine, filters, int(ends[0]) - seconds)
-    else:
-        spans = _spans(engine, filters).assign(n=1)
-    if spans.empty or not len(ends):
-        return pd.DataFrame(columns=["bucket", "age", "messages"])
-    mask = _present(spans, ends)
+def _heatmap(
+    spans: pd.DataFrame, ends: np.ndarray, mask: np.ndarray, seconds: int, rollups: bool
+) -> pd.DataFrame:
     seen = spans["first_seen"].to_numpy(dtype="int64") + (HOUR // 2 if rollups else 0)
     limits = [limit for _label, limit in AGE_BUCKETS if limit is not None]
     # (end, span) -> age bucket index; then sum the counts per (end, bucket) in one pass.
