@@ -83,7 +83,3 @@ def make_readonly_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
         return engine
     connect_args = {"options": "-c default_transaction_read_only=on"}
     return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args, **kwargs)
-
-
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"

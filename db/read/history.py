@@ -31,12 +31,6 @@ EMPTY_SERIES = pd.DataFrame(
 EMPTY_HEATMAP = pd.DataFrame(columns=["bucket", "age", "messages"])
 
 
-def age_labels(ages: np.ndarray) -> np.ndarray:
-    limits = [limit for _label, limit in AGE_BUCKETS if limit is not None]
-    labels = np.array([label for label, _limit in AGE_BUCKETS])
-    return labels[np.searchsorted(limits, ages, side="right")]
-
-
 def _use_rollups(seconds: int, offset: int) -> bool:
     return split_module.ROLLUPS and hourly(seconds, offset)
 

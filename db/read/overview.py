@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Engine, and_, case, func, select
+from sqlalchemy import Engine, and_, case, func, select
 
 from db.models import ApiCall, Message, RollupCalls, RollupMessages
 from db.read.filters import Filters, bucket, to_times
@@ -18,10 +18,6 @@ FAILED = and_(Message.final_at.is_not(None), func.coalesce(Message.receipt_state
 PENDING = and_(Message.final_at.is_(None), Message.gave_up_at.is_(None))
 GAVE_UP = and_(Message.final_at.is_(None), Message.gave_up_at.is_not(None))
 OUTCOMES = ("delivered", "failed", "pending", "gave_up")
-
-
-def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 @dataclass(frozen=True)
