@@ -113,6 +113,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "next_page": ("Next page", "Další stránka"),
     "first_page": ("First page", "První stránka"),
     "download_csv": ("Download CSV", "Stáhnout CSV"),
+    "csv_too_large": (
+        "Over {n} rows: narrow the filters to download, or query the database directly.",
+        "Více než {n} řádků: pro stažení zužte filtry, nebo se dotazujte přímo databáze.",
+    ),
     # health
     "last_ok": ("Last successful call", "Poslední úspěšné volání"),
     "stale": (

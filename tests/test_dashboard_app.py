@@ -182,3 +182,15 @@ def test_the_health_page_shows_credit_and_runway(
     assert shown["Credit (CZK)"] == "980.00"
     assert shown["Credit runway"] == "18 d 9 h"  # 980 CZK at 20 CZK per 9 h
     assert at.warning, "the seed's last successful call is 20 minutes old: stale"
+
+
+def test_the_csv_download_gives_way_to_a_note_past_the_row_limit(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app(seeded_url, monkeypatch)
+    at.switch_page("views/messages.py").run()
+    assert not any("Over" in c.value for c in at.caption)
+    monkeypatch.setenv("SMSDASH_CSV_LIMIT", "5")
+    at = app(seeded_url, monkeypatch)
+    at.switch_page("views/messages.py").run()
+    assert any(c.value.startswith("Over 5 rows") for c in at.caption)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import cast
 
 import streamlit as st
@@ -14,6 +15,7 @@ from db import codes
 from db.read.messages import Finality, MessageQuery
 
 FINALITY = ["all", "final", "not_final", "gave_up"]
+CSV_LIMIT = int(os.environ.get("SMSDASH_CSV_LIMIT", "200000"))
 FINALITY_LABELS = {"all": "all", "final": "final", "not_final": "pending", "gave_up": "gave_up"}
 
 
@@ -72,13 +74,17 @@ def render(view: View) -> None:
     if nav[1].button(t("next_page", lang), disabled=next_key is None):
         pages.append(next_key)
         st.rerun()
-    nav[2].download_button(
-        t("download_csv", lang),
-        data=lambda: data.message_csv(url, query),
-        file_name="smsdash-messages.csv",
-        mime="text/csv",
-        on_click="ignore",
-    )
+    if total > CSV_LIMIT:
+        # The file is built in memory for the browser: past this size, SQL is the better tool.
+        nav[2].caption(t("csv_too_large", lang, n=f"{CSV_LIMIT:,}"))
+    else:
+        nav[2].download_button(
+            t("download_csv", lang),
+            data=lambda: data.message_csv(url, query),
+            file_name="smsdash-messages.csv",
+            mime="text/csv",
+            on_click="ignore",
+        )
 
 
 controls.live(render)
