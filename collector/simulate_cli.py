@@ -166,6 +166,21 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _open_when_up(address: str, stop: threading.Event) -> None:
+    """Open the dashboard in the user's browser once it answers."""
+    import webbrowser
+
+    for _ in range(60):
+        if stop.wait(1.0):
+            return
+        try:
+            if requests.get(f"{address}/_stcore/health", timeout=2).ok:
+                webbrowser.open(address)
+                return
+        except requests.RequestException:
+            continue
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from collector.__main__ import make_client
     from collector.poller import Poller
@@ -210,18 +225,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 str(APP),
                 "--server.port",
                 str(args.dashboard_port),
+                # Headless always: otherwise Streamlit's first run asks for an e-mail
+                # address on stdin and stops; the browser is opened below instead.
                 "--server.headless",
-                str(args.no_browser).lower(),
+                "true",
                 "--browser.gatherUsageStats",
                 "false",
             ],
             env=env,
         )
-        log.info(
-            "demo: gateway %s, dashboard http://localhost:%d, Ctrl-C stops everything",
-            server.url,
-            args.dashboard_port,
-        )
+        address = f"http://localhost:{args.dashboard_port}"
+        log.info("demo: gateway %s, dashboard %s, Ctrl-C stops everything", server.url, address)
+        if not args.no_browser:
+            threading.Thread(target=_open_when_up, args=(address, stop), daemon=True).start()
         while not stop.wait(1.0):
             if dashboard.poll() is not None:
                 log.error("the dashboard exited with code %s", dashboard.returncode)
