@@ -133,6 +133,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "runway_unknown": ("not enough data", "málo dat"),
     "spend": ("{rate:.2f} CZK/h", "{rate:.2f} Kč/h"),
     "last_error": ("Last error", "Poslední chyba"),
+    "auth_failed": (
+        "SmsManager rejects the API key (error 103, last at {when}): the collector has stopped "
+        "polling. Set a valid SMSDASH_API_KEY and restart it.",
+        "SmsManager odmítá API klíč (chyba 103, naposledy {when}): sběr přestal zjišťovat stav. "
+        "Nastavte platný SMSDASH_API_KEY a sběr restartujte.",
+    ),
 }
 
 

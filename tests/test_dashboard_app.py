@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from db.engine import make_engine
@@ -194,3 +195,35 @@ def test_the_csv_download_gives_way_to_a_note_past_the_row_limit(
     at = app(seeded_url, monkeypatch)
     at.switch_page("views/messages.py").run()
     assert any(c.value.startswith("Over 5 rows") for c in at.caption)
+
+
+def test_a_rejected_api_key_is_shown_on_every_page(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from db.records import ApiCallRecord, Observations
+    from db.write import record
+
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    now = datetime.now(UTC)
+    ok = ApiCallRecord("RequestList", now - timedelta(minutes=5), 20.0, "ok", 200)
+    record(engine, Observations("acme", now, api_calls=[ok]))
+    assert not app(sqlite_url, monkeypatch).error
+    rejected = ApiCallRecord(
+        "RequestList",
+        now - timedelta(minutes=1),
+        20.0,
+        "client_error",
+        401,
+        103,
+        "HTTP 401, SmsManager error 103",
+    )
+    record(engine, Observations("acme", now, api_calls=[rejected]))
+    st.cache_data.clear()  # the figures are cached for 10 s; a new visitor would wait that long
+    at = app(sqlite_url, monkeypatch)
+    for page in [None, *PAGES]:
+        if page:
+            at.switch_page(page).run()
+        assert at.error and "error 103" in at.error[0].value
