@@ -12,7 +12,8 @@ from sqlalchemy import Connection
 Row = dict[str, Any]
 
 
-def _mark(conn: Connection) -> str:
+def placeholder(conn: Connection) -> str:
+    """The driver's positional parameter mark."""
     return "?" if conn.dialect.paramstyle == "qmark" else "%s"
 
 
@@ -34,14 +35,16 @@ def insert_values(
 ) -> None:
     """INSERT rows given as tuples in ``columns`` order."""
     if values:
-        conn.exec_driver_sql(_insert_sql(table, tuple(columns), _mark(conn)), values)
+        conn.exec_driver_sql(_insert_sql(table, tuple(columns), placeholder(conn)), values)
 
 
 def insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: list[Row]) -> None:
     if rows:
         cols = tuple(columns)
         values = itemgetter(*cols)
-        conn.exec_driver_sql(_insert_sql(table, cols, _mark(conn)), [values(row) for row in rows])
+        conn.exec_driver_sql(
+            _insert_sql(table, cols, placeholder(conn)), [values(row) for row in rows]
+        )
 
 
 def update_rows(
@@ -52,7 +55,7 @@ def update_rows(
         cols, key = tuple(columns), tuple(keys)
         values = itemgetter(*cols, *key)
         conn.exec_driver_sql(
-            _update_sql(table, cols, key, _mark(conn)), [values(row) for row in rows]
+            _update_sql(table, cols, key, placeholder(conn)), [values(row) for row in rows]
         )
 
 
@@ -73,7 +76,7 @@ def select_rows(
         return []
     cols = tuple(columns)
     result = conn.exec_driver_sql(
-        _select_sql(table, cols, len(request_ids), _mark(conn)), (account, *request_ids)
+        _select_sql(table, cols, len(request_ids), placeholder(conn)), (account, *request_ids)
     )
     return [dict(zip(cols, row, strict=True)) for row in result.cursor.fetchall()]
 
@@ -81,7 +84,7 @@ def select_rows(
 def update_schedules(conn: Connection, requests: list[Row]) -> None:
     """Write only a request's next poll, and its give-up time unless one is stored."""
     if requests:
-        m = _mark(conn)
+        m = placeholder(conn)
         conn.exec_driver_sql(
             f"UPDATE requests SET next_poll_at = {m}, gave_up_at = coalesce(gave_up_at, {m}) "
             f"WHERE account = {m} AND request_id = {m}",

@@ -18,10 +18,10 @@ from sqlalchemy import (
     insert,
     literal,
     select,
-    type_coerce,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from db.bulk import placeholder
 from db.models import (
     ApiCall,
     FilterValue,
@@ -31,11 +31,25 @@ from db.models import (
     RollupDelays,
     RollupMessages,
 )
+from db.types import epoch
 
 HOUR = 3600
 NOT_LEFT = -1  # exit_hour of a message still in the backlog
 # (below this many seconds, round down to a multiple of): 1 s, 5 s, 30 s, 5 min, 30 min, 1 h
 DELAY_STEPS = ((10, 1), (60, 5), (600, 30), (3600, 300), (86400, 1800))
+DELAY_TOP_STEP = 3600
+# the same for call latency in milliseconds: 1, 5, 50, 500, then 5,000 ms
+LATENCY_STEPS = ((10, 1), (100, 5), (1000, 50), (10000, 500))
+LATENCY_TOP_STEP = 5000
+# A message's outcome from its finality columns: the rollup's `status`, in SQL.
+STATUS = case(
+    (
+        Message.final_at.is_not(None),
+        case((Message.receipt_state == 2, "delivered"), else_="failed"),
+    ),
+    (Message.gave_up_at.is_(None), "pending"),
+    else_="gave_up",
+)
 MESSAGES: Table = RollupMessages.__table__  # type: ignore[assignment]
 DELAYS: Table = RollupDelays.__table__  # type: ignore[assignment]
 CALLS: Table = RollupCalls.__table__  # type: ignore[assignment]
@@ -79,15 +93,15 @@ def delay_bucket(seconds: float) -> int:
     for limit, step in DELAY_STEPS:
         if s < limit:
             return s - s % step
-    return s - s % 3600
+    return s - s % DELAY_TOP_STEP
 
 
 def latency_bucket(ms: float) -> int:
     value = max(0, int(ms))
-    for limit, step in ((10, 1), (100, 5), (1000, 50), (10000, 500)):
+    for limit, step in LATENCY_STEPS:
         if value < limit:
             return value - value % step
-    return value - value % 5000
+    return value - value % LATENCY_TOP_STEP
 
 
 class Deltas:
@@ -158,40 +172,33 @@ def _add(conn: Connection, table: Table, counts: Counter[tuple[Any, ...]], colum
     # Rows that may have dropped to zero: remove them by key (a scan would touch them all).
     emptied = [key for key, n in rows if n < 0]
     if emptied:
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        mark = placeholder(conn)
         where = " AND ".join(f"{k} = {mark}" for k in keys)
         conn.exec_driver_sql(f"DELETE FROM {table.name} WHERE {column} = 0 AND {where}", emptied)
 
 
-def _epoch(column: Any) -> Any:
-    return type_coerce(column, BigInteger)
-
-
 def _hour(column: Any) -> Any:
-    value = _epoch(column)
+    value = epoch(column)
     return value - value % HOUR
 
 
 def delay_sql(seconds: Any) -> Any:
     """delay_bucket() in SQL."""
     whens = [(seconds < limit, seconds - seconds % step) for limit, step in DELAY_STEPS]
-    return case(*whens, else_=seconds - seconds % 3600)
+    return case(*whens, else_=seconds - seconds % DELAY_TOP_STEP)
 
 
 def latency_sql(duration_ms: Any, dialect: str) -> Any:
     """latency_bucket() in SQL."""
     # floor, not a bare CAST: PostgreSQL's CAST rounds where Python's int() truncates.
     ms = cast(func.floor(duration_ms) if dialect == "postgresql" else duration_ms, BigInteger)
-    whens = [
-        (ms < limit, ms - ms % step)
-        for limit, step in ((10, 1), (100, 5), (1000, 50), (10000, 500))
-    ]
-    return case(*whens, else_=ms - ms % 5000)
+    whens = [(ms < limit, ms - ms % step) for limit, step in LATENCY_STEPS]
+    return case(*whens, else_=ms - ms % LATENCY_TOP_STEP)
 
 
 def delay_since(column: Any, origin: Any) -> Any:
     """The bucketed seconds from ``origin`` to ``column`` (never negative), in SQL."""
-    end, start = _epoch(column), _epoch(origin)
+    end, start = epoch(column), epoch(origin)
     return delay_sql(case((end < start, 0), else_=end - start))
 
 
@@ -201,11 +208,6 @@ def rebuild(conn: Connection) -> None:
         conn.execute(delete(table))
     m = Message.__table__.c
     left = func.coalesce(m.final_at, m.gave_up_at)
-    status = case(
-        (m.final_at.is_not(None), case((m.receipt_state == 2, "delivered"), else_="failed")),
-        (m.gave_up_at.is_(None), "pending"),
-        else_="gave_up",
-    )
     keys = (
         m.account,
         _hour(m.first_seen_at).label("hour"),
@@ -213,7 +215,7 @@ def rebuild(conn: Connection) -> None:
         func.coalesce(m.gateway, "").label("gateway"),
         func.coalesce(m.request_state, -1).label("request_state"),
         func.coalesce(m.receipt_state, -1).label("receipt_state"),
-        status.label("status"),
+        STATUS.label("status"),
         case((left.is_(None), NOT_LEFT), else_=_hour(left)).label("exit_hour"),
     )
     conn.execute(

@@ -5,8 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Dialect
+from sqlalchemy import BigInteger, ColumnElement, Dialect, type_coerce
 from sqlalchemy.types import TypeDecorator, TypeEngine
+
+
+def epoch(column: Any) -> ColumnElement[int]:
+    """The raw integer seconds of a UTCEpoch column, for arithmetic in SQL."""
+    return type_coerce(column, BigInteger)
 
 
 def utcnow() -> datetime:

@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import BigInteger, ColumnElement, Engine, Executable, type_coerce
+from sqlalchemy import ColumnElement, Engine, Executable
 
 from db.models import ApiCall, Message
+from db.types import epoch
 
 
 @dataclass(frozen=True)
@@ -51,11 +52,6 @@ class Filters:
         if self.account:
             conditions.append(ApiCall.account == self.account)
         return conditions
-
-
-def epoch(column: Any) -> ColumnElement[int]:
-    """The raw integer seconds of a UTCEpoch column, for arithmetic in SQL."""
-    return type_coerce(column, BigInteger)
 
 
 def bucket(column: Any, seconds: int, offset: int = 0) -> ColumnElement[int]:

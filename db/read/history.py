@@ -9,8 +9,8 @@ from sqlalchemy import Engine, func, select
 from db.models import Message, RollupMessages
 from db.read import split as split_module
 from db.read.filters import Filters, epoch, frame, to_times
-from db.read.split import STATUS, hourly, rollup_scope
-from db.rollup import HOUR, NOT_LEFT
+from db.read.split import hourly, rollup_scope
+from db.rollup import HOUR, NOT_LEFT, STATUS
 
 # (label, upper bound in seconds); the last bucket is open-ended.
 AGE_BUCKETS = (

@@ -11,7 +11,8 @@ from sqlalchemy import Engine, and_, case, func, select
 
 from db.models import ApiCall, Message, RollupCalls, RollupMessages
 from db.read.filters import Filters, bucket, to_times
-from db.read.split import STATUS, call_counts, hourly, message_counts, nullable
+from db.read.split import call_counts, hourly, message_counts, nullable
+from db.rollup import STATUS
 
 DELIVERED = and_(Message.final_at.is_not(None), Message.receipt_state == 2)
 FAILED = and_(Message.final_at.is_not(None), func.coalesce(Message.receipt_state, -1) != 2)

@@ -10,22 +10,13 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import ColumnElement, Engine, case, func, select
 
-from db.models import Message, RollupCalls, RollupMessages
+from db.models import RollupCalls, RollupMessages
 from db.read.filters import Filters
 from db.rollup import HOUR
 from db.types import from_epoch
 
 # Tests switch this off to check that the rollups answer exactly what the raw tables do.
 ROLLUPS = True
-
-STATUS = case(
-    (
-        Message.final_at.is_not(None),
-        case((Message.receipt_state == 2, "delivered"), else_="failed"),
-    ),
-    (Message.gave_up_at.is_(None), "pending"),
-    else_="gave_up",
-)
 
 
 @dataclass(frozen=True)
