@@ -47,12 +47,22 @@ def insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: list
         )
 
 
+def row_id(conn: Connection) -> tuple[str, ...]:
+    """SQLite's rowid, selected with a stored row so that its UPDATE skips the key lookup."""
+    return ("rowid",) if conn.dialect.name == "sqlite" else ()
+
+
 def update_rows(
     conn: Connection, table: str, columns: Sequence[str], keys: Sequence[str], rows: list[Row]
 ) -> None:
-    """UPDATE only the named columns: indexes on the others are left alone."""
+    """UPDATE only the named columns: indexes on the others are left alone.
+
+    Rows read with their ``row_id`` are found by it; otherwise by ``keys``.
+    """
     if rows:
-        cols, key = tuple(columns), tuple(keys)
+        cols = tuple(columns)
+        rid = row_id(conn)
+        key = rid if rid and rid[0] in rows[0] else tuple(keys)
         values = itemgetter(*cols, *key)
         conn.exec_driver_sql(
             _update_sql(table, cols, key, placeholder(conn)), [values(row) for row in rows]

@@ -144,8 +144,8 @@ class StateChange(Base):
     observed_at: Mapped[datetime] = mapped_column(UTCEpoch)
 
     __table_args__ = (
+        # The only way changes are read is per message; no index by time (it cost ingest).
         Index("ix_state_changes_message", "account", "request_id", "number", "observed_at"),
-        Index("ix_state_changes_observed_at", "observed_at"),
     )
 
 

@@ -22,7 +22,14 @@ from sqlalchemy import (
     update,
 )
 
-from db.bulk import insert_rows, insert_values, select_rows, update_rows, update_schedules
+from db.bulk import (
+    insert_rows,
+    insert_values,
+    row_id,
+    select_rows,
+    update_rows,
+    update_schedules,
+)
 from db.merge import (
     Batch,
     Row,
@@ -94,26 +101,29 @@ def record_in(conn: Connection, obs: Observations) -> WriteSummary:
         requests[rid] = dict(old) if old else new_request(batch, rid)
     schedules = {rid: _stand_in(obs.account, rid, known[rid]) for rid in settled}
 
-    messages: list[Row] = []
+    messages: list[tuple[Row | None, Row]] = []
     for rid, numbers in answered.items():
         request, stored = requests.get(rid) or schedules[rid], known[rid]
-        merged = {
-            rec.number: merge_message(batch, stored.get(rec.number), rec, request)
-            for rec in last_per_number(numbers)
-        }
-        for number, row in merged.items():
-            deltas.message_changed(stored.get(number), row)
-        messages.extend(merged.values())
+        merged: dict[str, Row] = {}
+        for answer in last_per_number(numbers):
+            old = stored.get(answer.number)
+            merged[answer.number] = row = merge_message(batch, old, answer, request)
+            deltas.message_changed(old, row)
+            messages.append((old, row))
         siblings = (row for number, row in stored.items() if number not in merged)
         reschedule_request(request, [*merged.values(), *siblings], batch.now)
 
     update_schedules(conn, list(schedules.values()))
-    _store(conn, REQUESTS, list(requests.values()), known_requests, ("request_id",))
+    _store(
+        conn,
+        REQUESTS,
+        [(known_requests.get(r), row) for r, row in requests.items()],
+        ("request_id",),
+    )
     deltas.filters.update(
         (r["account"], r["sender"] or "", r["gateway"] or "") for r in requests.values()
     )
-    stored_messages = {(rid, n): row for rid, rows in known.items() for n, row in rows.items()}
-    _store(conn, MESSAGES, messages, stored_messages, ("request_id", "number"))
+    _store(conn, MESSAGES, messages, ("request_id", "number"))
     insert_values(conn, "state_changes", CHANGE_COLUMNS, batch.changes)
     batch.summary.state_changes = len(batch.changes)
     for call in obs.api_calls:
@@ -229,7 +239,7 @@ def _chunks(items: Sequence[str], size: int = CHUNK) -> Iterator[Sequence[str]]:
 
 
 def _load(conn: Connection, table: Table, account: str, request_ids: set[str]) -> list[Row]:
-    columns = [c.name for c in table.columns]
+    columns = [*row_id(conn), *(c.name for c in table.columns)]
     found: list[Row] = []
     for chunk in _chunks(sorted(request_ids)):
         found.extend(select_rows(conn, table.name, columns, account, list(chunk)))
@@ -239,11 +249,11 @@ def _load(conn: Connection, table: Table, account: str, request_ids: set[str]) -
 def _store(
     conn: Connection,
     table: Table,
-    rows: list[Row],
-    stored: dict[Any, Row],
+    pairs: list[tuple[Row | None, Row]],
     keys: tuple[str, ...],
 ) -> None:
-    """INSERT the new rows; UPDATE the stored ones, leaving what did not change untouched.
+    """INSERT the new rows; UPDATE the stored ones (paired with what was read), leaving what did
+    not change untouched.
 
     A column left out of SET costs no index maintenance: first_seen_at never changes, and
     sender, gateway and created_at are only written in the rare batch where they changed.
@@ -251,10 +261,8 @@ def _store(
     fresh: list[Row] = []
     same: list[Row] = []
     moved: list[Row] = []
-    identity = itemgetter(*keys)
     rare = itemgetter(*RARELY_CHANGED)
-    for row in rows:
-        old = stored.get(identity(row))
+    for old, row in pairs:
         if old is None:
             fresh.append(row)
         else:
