@@ -4,6 +4,7 @@ On a copy of a synthetic database, 100,000 new messages (50,000 requests of two 
 arrive not final, then all of them turn final; both passes go through ``db.write.record``
 in batches of 1,000 numbers. The reference upserts the same rows with plain ``sqlite3``
 ``executemany`` into a table like ``messages`` with two secondary indexes, in the same run.
+A floor is measured too: the least an update that keeps history must write, precomputed.
 """
 
 from __future__ import annotations
@@ -37,6 +38,17 @@ ON CONFLICT (account, request_id, number) DO UPDATE SET
     poll_count = raw_messages.poll_count + 1
 """
 
+FLOOR_MESSAGE = """
+UPDATE messages SET request_state = ?, receipt_state = ?, next_poll_at = NULL, last_seen_at = ?,
+    final_at = ?, poll_count = poll_count + 1
+WHERE account = ? AND request_id = ? AND number = ?
+"""
+FLOOR_CHANGE = """
+INSERT INTO state_changes (account, request_id, number, kind, old_code, new_code, observed_at)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+"""
+FLOOR_REQUEST = "UPDATE requests SET next_poll_at = NULL WHERE account = ? AND request_id = ?"
+
 
 def _batches(count: int, receipt: int) -> Iterator[dict[str, list[NumberRecord]]]:
     per_request = 2
@@ -53,11 +65,15 @@ def _batches(count: int, receipt: int) -> Iterator[dict[str, list[NumberRecord]]
         }
 
 
-def _ours(path: Path, count: int) -> dict[str, float]:
+def _ours(path: Path, count: int, before_updates: Path) -> dict[str, float]:
+    """Both passes through the write path; a copy of the database between them."""
     engine = make_engine(f"sqlite:///{path}")
     figures = {}
     now = datetime.now(UTC)
     for label, receipt in (("new_per_s", 1), ("updates_per_s", 2)):
+        if receipt == 2:
+            engine.dispose()
+            shutil.copyfile(path, before_updates)
         batches = [
             Observations("bench", now + timedelta(seconds=i), statuses=batch)
             for i, batch in enumerate(_batches(count, receipt), start=1)
@@ -69,6 +85,38 @@ def _ours(path: Path, count: int) -> dict[str, float]:
         figures[label] = count / (time.perf_counter() - start)
     engine.dispose()
     return figures
+
+
+def _floor(path: Path, count: int) -> float:
+    """The statements an update must run at the least, with every value known in advance.
+
+    The final receipt written by key, one state-change row, the request's schedule cleared:
+    no stored row read, no merge, no rollups. Whatever keeps history cannot beat this.
+    """
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA synchronous=NORMAL")
+    stamp = int(time.time()) + 10 * count
+    batches = []
+    for batch in _batches(count, 2):
+        stamp += 1
+        numbers = [(rid, n) for rid, ns in batch.items() for n in ns]
+        batches.append(
+            (
+                [(2, n.receipt_state, stamp, stamp, "bench", rid, n.number) for rid, n in numbers],
+                [("bench", rid, n.number, "receipt", 1, 2, stamp) for rid, n in numbers],
+                [("bench", rid) for rid in batch],
+            )
+        )
+    start = time.perf_counter()
+    for messages, changes, requests in batches:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(FLOOR_MESSAGE, messages)
+        conn.executemany(FLOOR_CHANGE, changes)
+        conn.executemany(FLOOR_REQUEST, requests)
+        conn.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return count / elapsed
 
 
 def _raw(path: Path, count: int) -> dict[str, float]:
@@ -120,9 +168,12 @@ def run(messages: int, count: int, folder: Path) -> dict[str, Any]:
     ensure(source, messages, max_age=float("inf"))
     work = folder / "ingest-work.db"
     shutil.copyfile(source, work)
+    before_updates = folder / "ingest-floor.db"
     raw = _raw(work, count)
-    ours = _ours(work, count)
+    ours = _ours(work, count, before_updates)
+    floor = _floor(before_updates, count)
     work.unlink()
+    before_updates.unlink()
     result = {
         "database_messages": messages,
         "messages_written": count,
@@ -130,6 +181,8 @@ def run(messages: int, count: int, folder: Path) -> dict[str, Any]:
         "write_path": {k: round(v) for k, v in ours.items()},
         "raw_sqlite3": {k: round(v) for k, v in raw.items()},
         "ratio": {k: round(ours[k] / raw[k], 3) for k in ours},
+        "floor_updates_per_s": round(floor),
+        "floor_ratio": round(floor / raw["updates_per_s"], 3),
     }
     for key in ("new_per_s", "updates_per_s"):
         log.info(
@@ -139,6 +192,11 @@ def run(messages: int, count: int, folder: Path) -> dict[str, Any]:
             raw[key],
             ours[key] / raw[key],
         )
+    log.info(
+        "floor          precomputed update + change row + schedule %8.0f rows/s   ratio %.2f",
+        floor,
+        floor / raw["updates_per_s"],
+    )
     return result
 
 

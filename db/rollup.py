@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -50,6 +50,7 @@ STATUS = case(
     (Message.gave_up_at.is_(None), "pending"),
     else_="gave_up",
 )
+Counts = defaultdict[tuple[Any, ...], int]
 MESSAGES: Table = RollupMessages.__table__  # type: ignore[assignment]
 DELAYS: Table = RollupDelays.__table__  # type: ignore[assignment]
 CALLS: Table = RollupCalls.__table__  # type: ignore[assignment]
@@ -108,9 +109,10 @@ class Deltas:
     """Counts to add to the rollups, gathered during one write and applied at its end."""
 
     def __init__(self) -> None:
-        self.messages: Counter[tuple[Any, ...]] = Counter()
-        self.delays: Counter[tuple[Any, ...]] = Counter()
-        self.calls: Counter[tuple[Any, ...]] = Counter()
+        # defaultdict, not Counter: its missing-key path runs in C (this is per message)
+        self.messages: Counts = defaultdict(int)
+        self.delays: Counts = defaultdict(int)
+        self.calls: Counts = defaultdict(int)
         self.filters: set[tuple[str, str, str]] = set()
 
     def message_changed(self, old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> None:
@@ -122,10 +124,11 @@ class Deltas:
             self.messages[old_key] -= 1
         self.messages[new_key] += 1
         origin = new["created_at"] or new["first_seen_at"]
-        for measure, column in (("sent", "sent_at"), ("final", "final_at")):
-            if new[column] is not None and (old is None or old[column] is None):
-                delay = new[column] - origin
-                self.delays[(*new_key[:4], measure, delay_bucket(delay))] += 1
+        sent, final = new["sent_at"], new["final_at"]
+        if sent is not None and (old is None or old["sent_at"] is None):
+            self.delays[(*new_key[:4], "sent", delay_bucket(sent - origin))] += 1
+        if final is not None and (old is None or old["final_at"] is None):
+            self.delays[(*new_key[:4], "final", delay_bucket(final - origin))] += 1
 
     def call(self, account: str, call: Any) -> None:
         self.calls[
@@ -159,7 +162,7 @@ def _insert(conn: Connection, table: Table) -> Any:
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
-def _add(conn: Connection, table: Table, counts: Counter[tuple[Any, ...]], column: str) -> None:
+def _add(conn: Connection, table: Table, counts: Counts, column: str) -> None:
     rows = [(key, n) for key, n in counts.items() if n]
     if not rows:
         return
