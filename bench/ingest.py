@@ -107,15 +107,18 @@ def _floor(path: Path, count: int) -> float:
                 [("bench", rid) for rid in batch],
             )
         )
+    updated = 0
     start = time.perf_counter()
     for messages, changes, requests in batches:
         conn.execute("BEGIN IMMEDIATE")
-        conn.executemany(FLOOR_MESSAGE, messages)
+        updated += conn.executemany(FLOOR_MESSAGE, messages).rowcount
         conn.executemany(FLOOR_CHANGE, changes)
         conn.executemany(FLOOR_REQUEST, requests)
         conn.execute("COMMIT")
     elapsed = time.perf_counter() - start
     conn.close()
+    if updated != count:  # a floor that missed its rows would flatter itself
+        raise RuntimeError(f"floor updated {updated} of {count} messages")
     return count / elapsed
 
 

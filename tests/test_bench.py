@@ -33,6 +33,7 @@ def test_the_ingest_benchmark_writes_through_the_real_write_path(tmp_path: Path)
     result = run_bench("ingest", tmp_path, "--folder", str(tmp_path))
     assert result["messages_written"] == 4000
     assert result["write_path"]["updates_per_s"] > 0 and result["raw_sqlite3"]["updates_per_s"] > 0
+    assert result["floor_updates_per_s"] > result["write_path"]["updates_per_s"] / 10
     assert result["machine"]["sqlite"]
 
 
