@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
@@ -98,6 +98,53 @@ def test_outcome_over_time_adds_up_to_the_kpis(seeded: tuple[Engine, datetime]) 
         assert series[outcome].sum() == truth[outcome]
     hours = {(int(now.timestamp()) - m.minutes_ago * 60) // 3600 for m in in_range()}
     assert len(series) == len(hours)  # one bucket per hour that saw messages
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "sides", "outside"),
+    [
+        # 12:20–13:40 holds one seed message; 12:00–12:20 and 13:40–14:00 hold three each
+        (timedelta(minutes=117), timedelta(minutes=-37), 2, 6),
+        # the last 24 hours: 43 minutes of the first hour are in, so it is read whole
+        (timedelta(hours=24), timedelta(seconds=1), 1, 0),
+    ],
+    ids=["rows-outside-both-ends", "last-24-hours"],
+)
+def test_partial_hours_read_as_whole_hours_minus_the_outside_are_exact(
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    before: timedelta,
+    after: timedelta,
+    sides: int,
+    outside: int,
+) -> None:
+    now = datetime(2026, 11, 20, 14, 17, 7, tzinfo=UTC)
+    seed(engine, now)
+    window = Filters(now - before, now + after)
+    seen = [(m, now - timedelta(minutes=m.minutes_ago)) for m in MESSAGES]
+    truth = Counter(m.outcome for m, at in seen if window.start <= at < window.end)
+    newest = max(at for _m, at in seen)
+    parts = split.split(window, newest=int(newest.timestamp()))
+    assert len(parts.outside) == sides
+    assert outside == sum(any(p.start <= at < p.end for p in parts.outside) for _m, at in seen)
+
+    def figures() -> tuple[object, ...]:
+        k = overview.kpis(engine, window)
+        receipts = overview.receipt_distribution(engine, window)
+        series = overview.outcome_over_time(engine, window, 3600)
+        return (
+            (k.messages, k.delivered, k.failed, k.pending, k.gave_up, k.calls),
+            dict(zip(receipts["code"], receipts["messages"], strict=True)),
+            series.to_dict("list"),
+            backlog.time_to_final(engine, window).to_dict("list"),
+        )
+
+    through_rollups = figures()
+    monkeypatch.setattr(split, "ROLLUPS", False)
+    assert figures() == through_rollups
+    counts = through_rollups[0]
+    assert counts[0] == sum(truth.values())
+    assert counts[1:5] == tuple(truth[o] for o in ("delivered", "failed", "pending", "gave_up"))
 
 
 def backlog_truth(now: datetime, at: int) -> int:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import (
     ColumnElement,
     Engine,
+    Select,
     case,
     func,
     or_,
@@ -18,7 +20,7 @@ from db.models import Message, RollupDelays, StateChange
 from db.read.filters import Filters, epoch, frame
 from db.read.history import AGE_BUCKETS
 from db.read.overview import PENDING
-from db.read.split import percentiles, rollup_scope, split, totals
+from db.read.split import percentiles, rollup_scope, split_at, totals
 from db.rollup import delay_since
 
 
@@ -84,7 +86,7 @@ def timeline(engine: Engine, account: str, request_id: str, number: str) -> pd.D
 
 def time_to_final(engine: Engine, filters: Filters) -> pd.DataFrame:
     """gateway, measure, p50, p90, p99, messages — seconds from creation to sent / final."""
-    parts = split(filters)
+    parts = split_at(engine, filters, Message.first_seen_at)
     queries = []
     if parts.first_hour is not None:
         d = RollupDelays
@@ -97,12 +99,17 @@ def time_to_final(engine: Engine, filters: Filters) -> pd.DataFrame:
     gateway = func.coalesce(Message.gateway, "").label("gateway")
     sent = delay_since(Message.sent_at, origin).label("sent")
     final = delay_since(Message.final_at, origin).label("final")
-    edges = [  # one pass per edge for both measures; NULL where a message has neither yet
-        select(gateway, sent, final, func.count())
-        .where(*edge.messages(), or_(Message.sent_at.is_not(None), Message.final_at.is_not(None)))
-        .group_by(gateway, sent, final)
-        for edge in parts.edges
-    ]
+
+    def raw(part: Filters) -> Select[Any]:
+        # one pass for both measures; NULL where a message has neither yet
+        return (
+            select(gateway, sent, final, func.count())
+            .where(
+                *part.messages(), or_(Message.sent_at.is_not(None), Message.final_at.is_not(None))
+            )
+            .group_by(gateway, sent, final)
+        )
+
     histograms: dict[tuple[str, str], dict[float, int]] = {}
 
     def add(gw: str, measure: str, delay: float, n: int) -> None:
@@ -111,12 +118,17 @@ def time_to_final(engine: Engine, filters: Filters) -> pd.DataFrame:
 
     for (gw, measure, delay), n in totals(engine, queries).items():
         add(gw, measure, delay, n)
-    for (gw, sent_delay, final_delay), n in totals(engine, edges).items():
+    edges = totals(engine, [raw(p) for p in parts.edges], [raw(p) for p in parts.outside])
+    for (gw, sent_delay, final_delay), n in edges.items():
         for measure, delay in (("sent", sent_delay), ("final", final_delay)):
             if delay is not None:
                 add(gw, measure, delay, n)
+    # Rollups and raw rows agree, so nothing stays negative; if a correction made them
+    # differ (a creation time learnt late), a bin could: it is left out, not counted.
+    kept = {k: {d: n for d, n in h.items() if n > 0} for k, h in sorted(histograms.items())}
     rows = [
         (gw or None, measure, *percentiles(h, (0.5, 0.9, 0.99)), sum(h.values()))
-        for (gw, measure), h in sorted(histograms.items())
+        for (gw, measure), h in kept.items()
+        if h
     ]
     return pd.DataFrame(rows, columns=["gateway", "measure", "p50", "p90", "p99", "messages"])

@@ -10,10 +10,10 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import ColumnElement, Engine, case, func, select
 
-from db.models import RollupCalls, RollupMessages
+from db.models import ApiCall, Message, RollupCalls, RollupMessages
 from db.read.filters import Filters
 from db.rollup import HOUR
-from db.types import from_epoch
+from db.types import epoch, from_epoch
 
 # Tests switch this off to check that the rollups answer exactly what the raw tables do.
 ROLLUPS = True
@@ -24,6 +24,7 @@ class Split:
     first_hour: int | None  # rollups serve [first_hour, end_hour)
     end_hour: int | None
     edges: tuple[Filters, ...]  # raw tables serve these
+    outside: tuple[Filters, ...] = ()  # raw rows to take back out of the rollup hours
 
 
 def hourly(seconds: int, offset: int = 0) -> bool:
@@ -31,17 +32,45 @@ def hourly(seconds: int, offset: int = 0) -> bool:
     return seconds % HOUR == 0 and offset % HOUR == 0
 
 
-def split(filters: Filters, rollups: bool = True) -> Split:
+def _span(start: int, end: int, newest: int) -> int:
+    """How much of [start, end) can hold rows: none lie after the newest one."""
+    return max(0, min(end, newest + 1) - start)
+
+
+def split(filters: Filters, rollups: bool = True, newest: int | None = None) -> Split:
+    """Whole hours from the rollups, the partial hours at either end from raw rows.
+
+    Given ``newest`` (the latest row's time), a partial hour is instead read as the whole
+    hour minus the raw rows outside the range, whenever those are fewer: e.g. the hour still
+    running at the end of "the last 24 hours" has no rows after now. Exact either way.
+    """
     start, end = int(filters.start.timestamp()), int(filters.end.timestamp())
     first, last = -(-start // HOUR) * HOUR, end // HOUR * HOUR
-    if not (ROLLUPS and rollups) or first >= last:
+    if not (ROLLUPS and rollups):
         return Split(None, None, (filters,))
-    edges = []
+    edges: list[Filters] = []
+    outside: list[Filters] = []
+    if (
+        newest is not None
+        and start < first
+        and _span(first - HOUR, start, newest) < _span(start, first, newest)
+    ):
+        first -= HOUR
+        outside.append(replace(filters, start=from_epoch(first), end=from_epoch(start)))
+    if (
+        newest is not None
+        and last < end
+        and _span(end, last + HOUR, newest) < _span(last, end, newest)
+    ):
+        last += HOUR
+        outside.append(replace(filters, start=from_epoch(end), end=from_epoch(last)))
+    if first >= last:
+        return Split(None, None, (filters,))
     if start < first:
         edges.append(replace(filters, end=from_epoch(first)))
     if last < end:
         edges.append(replace(filters, start=from_epoch(last)))
-    return Split(first, last, tuple(edges))
+    return Split(first, last, tuple(edges), tuple(outside))
 
 
 def rollup_scope(table: Any, filters: Filters) -> list[ColumnElement[bool]]:
@@ -55,19 +84,34 @@ def rollup_scope(table: Any, filters: Filters) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def totals(engine: Engine, queries: Sequence[Any]) -> Counter[tuple[Any, ...]]:
-    """Run queries whose last column is a count; add the counts up per leading values."""
+def totals(
+    engine: Engine, queries: Sequence[Any], minus: Sequence[Any] = ()
+) -> Counter[tuple[Any, ...]]:
+    """Run queries whose last column is a count; add the counts up per leading values.
+
+    The counts of the ``minus`` queries are subtracted; keys that end at zero are dropped.
+    """
     counts: Counter[tuple[Any, ...]] = Counter()
     with engine.connect() as conn:
-        for query in queries:
-            for row in conn.execute(query):
-                counts[tuple(row[:-1])] += int(row[-1] or 0)
-    return counts
+        for sign, group in ((1, queries), (-1, minus)):
+            for query in group:
+                for row in conn.execute(query):
+                    counts[tuple(row[:-1])] += sign * int(row[-1] or 0)
+    return Counter({key: n for key, n in counts.items() if n})
 
 
-def _sum(engine: Engine, queries: list[Any], labels: list[str]) -> pd.DataFrame:
-    rows = [(*key, n) for key, n in totals(engine, queries).items()]
+def _sum(engine: Engine, queries: list[Any], minus: list[Any], labels: list[str]) -> pd.DataFrame:
+    rows = [(*key, n) for key, n in totals(engine, queries, minus).items()]
     return pd.DataFrame(rows, columns=[*labels, "n"])
+
+
+def split_at(engine: Engine, filters: Filters, column: Any, rollups: bool = True) -> Split:
+    """split(), knowing the newest time in ``column`` (indexed: one probe)."""
+    if not (ROLLUPS and rollups):
+        return split(filters, rollups)
+    with engine.connect() as conn:
+        newest = conn.execute(select(func.max(epoch(column)))).scalar()
+    return split(filters, rollups, None if newest is None else int(newest))
 
 
 def percentiles(histogram: dict[float, int], quantiles: Sequence[float]) -> list[float]:
@@ -88,13 +132,14 @@ def _counts(
     filters: Filters,
     rollup: tuple[Any, Any],
     raw: Callable[[Filters], list[ColumnElement[bool]]],
+    time_column: Any,
     cols: tuple[Sequence[Any], Sequence[Any]],
     where: tuple[Sequence[ColumnElement[bool]], Sequence[ColumnElement[bool]]],
     rollups: bool,
 ) -> pd.DataFrame:
     """Whole hours from the ``rollup`` (table, count column), partial hours from ``raw`` rows."""
-    parts = split(filters, rollups)
     table, total = rollup
+    parts = split_at(engine, filters, time_column, rollups)
     rollup_cols, raw_cols = cols
     queries = []
     if parts.first_hour is not None:
@@ -112,7 +157,11 @@ def _counts(
         select(*raw_cols, func.count()).where(*raw(edge), *where[1]).group_by(*raw_cols)
         for edge in parts.edges
     ]
-    return _sum(engine, queries, [str(c.key) for c in rollup_cols])
+    minus = [
+        select(*raw_cols, func.count()).where(*raw(part), *where[1]).group_by(*raw_cols)
+        for part in parts.outside
+    ]
+    return _sum(engine, queries, minus, [str(c.key) for c in rollup_cols])
 
 
 def message_counts(
@@ -130,6 +179,7 @@ def message_counts(
         filters,
         (RollupMessages, RollupMessages.messages),
         Filters.messages,
+        Message.first_seen_at,
         (rollup_cols, raw_cols),
         (rollup_where, raw_where),
         rollups,
@@ -149,6 +199,7 @@ def call_counts(
         filters,
         (RollupCalls, RollupCalls.calls),
         Filters.calls,
+        ApiCall.started_at,
         (rollup_cols, raw_cols),
         ((), ()),
         rollups,
