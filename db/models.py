@@ -238,8 +238,26 @@ class RollupMessages(Base):
     exit_hour: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     messages: Mapped[int] = mapped_column(BigInteger)
 
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class RollupOutcomes(Base):
+    """rollup_messages without the two codes: a third of its rows, for outcome-only reads."""
+
+    __tablename__ = "rollup_outcomes"
+
+    hour: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sender: Mapped[str] = mapped_column(String(32), primary_key=True)
+    gateway: Mapped[str] = mapped_column(String(16), primary_key=True)
+    status: Mapped[str] = mapped_column(String(10), primary_key=True)
+    exit_hour: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    messages: Mapped[int] = mapped_column(BigInteger)
+
     __table_args__ = (
-        Index("ix_rollup_messages_exit_hour", "exit_hour"),
+        # Covering (with the key columns a WITHOUT ROWID index carries): the backlog's
+        # history reads by exit hour, and reading the table row as well costs 3x.
+        Index("ix_rollup_outcomes_exit", "exit_hour", "hour", "status", "messages"),
         {"sqlite_with_rowid": False},
     )
 

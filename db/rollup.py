@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +30,7 @@ from db.models import (
     RollupCalls,
     RollupDelays,
     RollupMessages,
+    RollupOutcomes,
 )
 from db.types import epoch
 
@@ -52,6 +53,7 @@ STATUS = case(
 )
 Counts = defaultdict[tuple[Any, ...], int]
 MESSAGES: Table = RollupMessages.__table__  # type: ignore[assignment]
+OUTCOMES: Table = RollupOutcomes.__table__  # type: ignore[assignment]
 DELAYS: Table = RollupDelays.__table__  # type: ignore[assignment]
 CALLS: Table = RollupCalls.__table__  # type: ignore[assignment]
 FILTERS: Table = FilterValue.__table__  # type: ignore[assignment]
@@ -88,6 +90,11 @@ def message_key(row: Mapping[str, Any]) -> tuple[Any, ...]:
     )
 
 
+def outcome_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The rollup_outcomes key within a rollup_messages key: without the two codes."""
+    return key[:4] + key[6:]
+
+
 def delay_bucket(seconds: float) -> int:
     """Exact below 10 s, then ever coarser steps: a histogram of bounded size."""
     s = max(0, int(seconds))
@@ -111,6 +118,7 @@ class Deltas:
     def __init__(self) -> None:
         # defaultdict, not Counter: its missing-key path runs in C (this is per message)
         self.messages: Counts = defaultdict(int)
+        self.outcomes: Counts = defaultdict(int)
         self.delays: Counts = defaultdict(int)
         self.calls: Counts = defaultdict(int)
         self.filters: set[tuple[str, str, str]] = set()
@@ -122,7 +130,9 @@ class Deltas:
             if old_key == new_key:
                 return
             self.messages[old_key] -= 1
+            self.outcomes[outcome_key(old_key)] -= 1
         self.messages[new_key] += 1
+        self.outcomes[outcome_key(new_key)] += 1
         origin = new["created_at"] or new["first_seen_at"]
         sent, final = new["sent_at"], new["final_at"]
         if sent is not None and (old is None or old["sent_at"] is None):
@@ -145,6 +155,7 @@ class Deltas:
 
     def apply(self, conn: Connection) -> None:
         _add(conn, MESSAGES, self.messages, "messages")
+        _add(conn, OUTCOMES, self.outcomes, "messages")
         _add(conn, DELAYS, self.delays, "messages")
         _add(conn, CALLS, self.calls, "calls")
         if self.filters:
@@ -205,10 +216,24 @@ def delay_since(column: Any, origin: Any) -> Any:
     return delay_sql(case((end < start, 0), else_=end - start))
 
 
-def rebuild(conn: Connection) -> None:
-    """Recompute every rollup from the raw tables (for a migration or a bulk load)."""
-    for table in (MESSAGES, DELAYS, CALLS, FILTERS):
+def rebuild(conn: Connection, only: Collection[str] | None = None) -> None:
+    """Recompute the rollups from the raw tables (for a migration or a bulk load).
+
+    ``only`` names the rollup tables to fill (a migration fills those it creates).
+    """
+    chosen = [
+        t for t in (MESSAGES, OUTCOMES, DELAYS, CALLS, FILTERS) if only is None or t.name in only
+    ]
+    for table in chosen:
         conn.execute(delete(table))
+    _rebuild_messages(conn, chosen)
+    if CALLS in chosen:
+        _rebuild_calls(conn)
+    if FILTERS in chosen:
+        _rebuild_filters(conn)
+
+
+def _rebuild_messages(conn: Connection, chosen: list[Table]) -> None:
     m = Message.__table__.c
     left = func.coalesce(m.final_at, m.gave_up_at)
     keys = (
@@ -221,11 +246,16 @@ def rebuild(conn: Connection) -> None:
         STATUS.label("status"),
         case((left.is_(None), NOT_LEFT), else_=_hour(left)).label("exit_hour"),
     )
-    conn.execute(
-        insert(MESSAGES).from_select(
-            [*(k.key for k in keys), "messages"], select(*keys, func.count()).group_by(*keys)
-        )
-    )
+    for table, cols in ((MESSAGES, keys), (OUTCOMES, outcome_key(keys))):
+        if table in chosen:
+            conn.execute(
+                insert(table).from_select(
+                    [*(k.key for k in cols), "messages"],
+                    select(*cols, func.count()).group_by(*cols),
+                )
+            )
+    if DELAYS not in chosen:
+        return
     origin = func.coalesce(m.created_at, m.first_seen_at)
     for measure, column in (("sent", m.sent_at), ("final", m.final_at)):
         delay = delay_since(column, origin)
@@ -236,6 +266,9 @@ def rebuild(conn: Connection) -> None:
                 select(*cols, func.count()).where(column.is_not(None)).group_by(*cols),
             )
         )
+
+
+def _rebuild_calls(conn: Connection) -> None:
     c = ApiCall.__table__.c
     latency = latency_sql(c.duration_ms, conn.dialect.name)
     call_keys = (
@@ -253,6 +286,9 @@ def rebuild(conn: Connection) -> None:
             select(*call_keys, func.count()).group_by(*call_keys),
         )
     )
+
+
+def _rebuild_filters(conn: Connection) -> None:
     r = Request.__table__.c
     conn.execute(
         insert(FILTERS).from_select(

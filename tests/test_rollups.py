@@ -5,19 +5,36 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from alembic import command
 from sqlalchemy import Engine, select
 
 from collector.simulator import Gateway, SimulatorServer
 from collector.simulator.gateway import Account
+from db.migrate import alembic_config, upgrade
 from db.records import NumberRecord, Observations, RequestRecord
-from db.rollup import CALLS, DELAYS, FILTERS, MESSAGES, delay_bucket, latency_bucket, rebuild
+from db.rollup import (
+    CALLS,
+    DELAYS,
+    FILTERS,
+    MESSAGES,
+    OUTCOMES,
+    delay_bucket,
+    latency_bucket,
+    rebuild,
+)
 from db.write import record
 from tests.seed import seed
 from tests.sim_helpers import make_poller, poll_until_truth, send_mix
 
 
 def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    tables = {"messages": MESSAGES, "delays": DELAYS, "calls": CALLS, "filters": FILTERS}
+    tables = {
+        "messages": MESSAGES,
+        "outcomes": OUTCOMES,
+        "delays": DELAYS,
+        "calls": CALLS,
+        "filters": FILTERS,
+    }
     with engine.connect() as conn:
         return {
             name: sorted(
@@ -38,6 +55,18 @@ def test_rollups_after_the_seed_equal_a_rebuild(engine: Engine) -> None:
     incremental = snapshot(engine)
     assert incremental["messages"], "the seed fills the rollups"
     assert incremental == rebuilt(engine)
+
+
+def test_upgrading_a_filled_database_from_the_first_revision_fills_every_rollup(
+    engine: Engine,
+) -> None:
+    seed(engine)
+    expected = snapshot(engine)
+    assert all(expected[name] for name in ("messages", "outcomes", "delays", "calls"))
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0001")
+    upgrade(engine)  # 0002 and 0004 fill the rollup tables they create from the raw rows
+    assert snapshot(engine) == expected
 
 
 def test_rollups_follow_changes_give_ups_and_kept_finals(engine: Engine) -> None:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from db.models import Message, RollupMessages
+from db.models import Message, RollupOutcomes
 from db.read import split as split_module
 from db.read.filters import Filters, epoch, frame, to_times
 from db.read.split import hourly, rollup_scope
@@ -64,7 +64,7 @@ def _rollup_spans(engine: Engine, filters: Filters, first: int) -> pd.DataFrame:
 
     Two index-served parts (left since ``first``, not left yet) rather than one OR.
     """
-    r = RollupMessages
+    r = RollupOutcomes
     scope = [r.hour < int(filters.end.timestamp()), *rollup_scope(r, filters)]
     frames = [
         frame(

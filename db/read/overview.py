@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine, and_, case, func, select
 
-from db.models import ApiCall, Message, RollupCalls, RollupMessages
+from db.models import ApiCall, Message, RollupCalls, RollupMessages, RollupOutcomes
 from db.read.filters import Filters, bucket, to_times
 from db.read.split import call_counts, hourly, message_counts, nullable
 from db.rollup import STATUS
@@ -41,7 +41,9 @@ class Kpis:
 
 
 def kpis(engine: Engine, filters: Filters) -> Kpis:
-    by_status = message_counts(engine, filters, [RollupMessages.status], [STATUS.label("status")])
+    by_status = message_counts(
+        engine, filters, [RollupOutcomes.status], [STATUS.label("status")], table=RollupOutcomes
+    )
     counts = dict(zip(by_status["status"], by_status["n"], strict=True))
     ok = RollupCalls.outcome == "ok"
     calls = call_counts(
@@ -92,9 +94,10 @@ def outcome_over_time(
     data = message_counts(
         engine,
         filters,
-        [bucket(RollupMessages.hour, seconds, offset).label("bucket"), RollupMessages.status],
+        [bucket(RollupOutcomes.hour, seconds, offset).label("bucket"), RollupOutcomes.status],
         [bucket(Message.first_seen_at, seconds, offset).label("bucket"), STATUS.label("status")],
         rollups=hourly(seconds, offset),
+        table=RollupOutcomes,
     )
     # A few hundred rows at most: a dict beats pivot_table here.
     table: dict[int, dict[str, int]] = {}

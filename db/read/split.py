@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import ColumnElement, Engine, case, func, select
 
-from db.models import ApiCall, Message, RollupCalls, RollupMessages
+from db.models import ApiCall, Message, RollupCalls, RollupMessages, RollupOutcomes
 from db.read.filters import Filters
 from db.rollup import HOUR
 from db.types import epoch, from_epoch
@@ -172,12 +172,17 @@ def message_counts(
     rollup_where: Sequence[ColumnElement[bool]] = (),
     raw_where: Sequence[ColumnElement[bool]] = (),
     rollups: bool = True,
+    table: type[RollupMessages] | type[RollupOutcomes] = RollupMessages,
 ) -> pd.DataFrame:
-    """Messages first seen in the range, counted by the given (equally labelled) columns."""
+    """Messages first seen in the range, counted by the given (equally labelled) columns.
+
+    ``table`` is the rollup the ``rollup_cols`` belong to: rollup_outcomes has a third of
+    the rows, for counts that need no request state or receipt.
+    """
     return _counts(
         engine,
         filters,
-        (RollupMessages, RollupMessages.messages),
+        (table, table.messages),
         Filters.messages,
         Message.first_seen_at,
         (rollup_cols, raw_cols),

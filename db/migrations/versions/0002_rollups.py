@@ -132,7 +132,10 @@ def upgrade() -> None:
     # Existing databases get their rollups filled from the raw tables once.
     from db.rollup import rebuild
 
-    rebuild(op.get_bind())
+    rebuild(
+        op.get_bind(),
+        only={"rollup_messages", "rollup_delays", "rollup_calls", "filter_values"},
+    )
 
 
 def downgrade() -> None:
