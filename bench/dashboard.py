@@ -110,7 +110,8 @@ def apptest(path: Path) -> dict[str, Any]:
             if at.exception:
                 raise RuntimeError(f"{page}: {at.exception[0].value}")
         timings[page or "views/overview.py"] = {"cold_ms": runs[0], "warm_ms": runs[1]}
-    return {"apptest": timings, "peak_rss_mb": round(peak_rss_mb(), 1)}
+    # its own key: the AppTest process also holds Streamlit, not only the data functions
+    return {"apptest": timings, "apptest_peak_rss_mb": round(peak_rss_mb(), 1)}
 
 
 def _child(mode: str, path: Path) -> dict[str, Any]:
@@ -161,6 +162,11 @@ def run(sizes: list[int], folder: Path, with_apptest: bool, rounds: int = 1) -> 
         figures["build"] = builds[size]
         if with_apptest and size == sizes[-1]:
             figures.update(_child("apptest", path))
+            for page, times in figures["apptest"].items():
+                log.info(
+                    "%9d AppTest %-18s cold %6.0f ms  warm %5.0f ms", size, page, *times.values()
+                )
+            log.info("%9d AppTest peak RSS %.0f MB", size, figures["apptest_peak_rss_mb"])
         results[str(size)] = figures
         for label in ("default", "by_sender"):
             for page, data in figures[label].items():

@@ -45,7 +45,7 @@ def test_the_dashboard_benchmark_times_every_page_and_runs_apptest(tmp_path: Pat
     assert set(figures["apptest"]) == {
         f"views/{p}.py" for p in ("overview", "backlog", "errors", "messages", "health")
     }
-    assert figures["peak_rss_mb"] > 0
+    assert figures["peak_rss_mb"] > 0 and figures["apptest_peak_rss_mb"] > 0
 
 
 def test_the_poll_benchmark_reaches_final_and_then_polls_nothing(tmp_path: Path) -> None:
