@@ -25,15 +25,16 @@ ROOT = Path(__file__).resolve().parents[1]
 def page_functions(
     url: str, now_epoch: int, sender: str | None
 ) -> dict[str, dict[str, Callable[[], Any]]]:
-    """What each page calls, with its default filters (the last 24 h), optionally by sender."""
+    """What each page calls, with its default filters (the last 24 h, as the dashboard sets
+    them: from a whole hour until now), optionally by sender."""
     from db.engine import make_readonly_engine
     from db.read import backlog, errors, health, history, messages, meta, overview
-    from db.read.filters import Filters, bucket_seconds
+    from db.read.filters import Filters, bucket_seconds, sliding_start
     from db.types import from_epoch
 
     engine = make_readonly_engine(url)
     now = from_epoch(now_epoch)
-    f = Filters(now - timedelta(hours=24), now, sender=sender)
+    f = Filters(sliding_start(now, timedelta(hours=24)), now, sender=sender)
     seconds = bucket_seconds(f)
     query = messages.MessageQuery(f)
     app = {

@@ -14,7 +14,7 @@ import streamlit as st
 
 from dashboard.i18n import t
 from db.codes import Lang
-from db.read.filters import Filters, bucket_seconds
+from db.read.filters import Filters, bucket_seconds, sliding_start
 
 PRESETS = {
     "1h": timedelta(hours=1),
@@ -36,16 +36,15 @@ class View:
     refresh: int | None
     tz: ZoneInfo
     now: datetime
-    sliding: bool = True  # a preset range follows the clock; a custom one stays put
+    span: timedelta | None = None  # a preset range follows the clock; a custom one stays put
 
     def refreshed(self) -> View:
         """The same view a few seconds later (what an auto-refresh shows)."""
         now = rounded_now()
-        if not self.sliding or now == self.now:
+        if self.span is None or now == self.now:
             return self
-        shift = now - self.now
-        moved = replace(self.filters, start=self.filters.start + shift, end=now)
-        return replace(self, filters=moved, now=now)
+        start = sliding_start(now, self.span, _offset(self.tz, now))
+        return replace(self, filters=replace(self.filters, start=start, end=now), now=now)
 
     @property
     def bucket(self) -> int:
@@ -54,11 +53,15 @@ class View:
     @property
     def offset(self) -> int:
         """Seconds to add so that day buckets start at local midnight."""
-        shift = self.tz.utcoffset(self.now.replace(tzinfo=None))
-        return int(shift.total_seconds()) if shift else 0
+        return _offset(self.tz, self.now)
 
     def local(self, value: datetime | None) -> str:
         return "—" if value is None else value.astimezone(self.tz).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _offset(tz: ZoneInfo, now: datetime) -> int:
+    shift = tz.utcoffset(now.replace(tzinfo=None))
+    return int(shift.total_seconds()) if shift else 0
 
 
 def rounded_now() -> datetime:
@@ -115,7 +118,8 @@ def sidebar(options: dict[str, list[str]]) -> View:
         end = datetime.combine(last + timedelta(days=1), time(), tz).astimezone(UTC)
         end = max(end, start + timedelta(hours=1))
     else:
-        end, start = now, now - PRESETS[range_key]
+        end, start = now, sliding_start(now, PRESETS[range_key], _offset(tz, now))
+        side.caption(t("range_since", lang, start=start.astimezone(tz).strftime("%Y-%m-%d %H:%M")))
     chosen: dict[str, str | None] = {}
     for name in ("account", "sender", "gateway"):
         choices = ["", *options.get(name, [])]
@@ -141,7 +145,7 @@ def sidebar(options: dict[str, list[str]]) -> View:
         REFRESH[refresh],
         tz,
         now,
-        sliding=range_key != "custom",
+        span=PRESETS.get(range_key),
     )
     st.session_state["view"] = view
     return view

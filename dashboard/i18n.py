@@ -13,6 +13,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "messages": ("Messages", "Zprávy"),
     "health": ("Collector health", "Stav sběru"),
     "range": ("Time range", "Období"),
+    "range_since": ("From {start} until now", "Od {start} do teď"),
     "1h": ("Last hour", "Poslední hodina"),
     "24h": ("Last 24 hours", "Posledních 24 hodin"),
     "7d": ("Last 7 days", "Posledních 7 dní"),

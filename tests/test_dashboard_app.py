@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import streamlit as st
@@ -110,6 +112,15 @@ def test_a_link_with_query_parameters_restores_the_view(
     assert at.selectbox(key="refresh").value == "60"
     assert at.text_input(key="tz").value == "Europe/Prague"
     assert metrics(at)["Messages"] == str(len(in_range(account="other")))
+
+
+def test_a_preset_range_starts_at_a_whole_bucket_and_says_so(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app(seeded_url, monkeypatch, range="7d", tz="Europe/Prague")
+    prague = datetime.now(ZoneInfo("Europe/Prague"))
+    midnight = (prague - timedelta(days=7)).strftime("%Y-%m-%d 00:00")
+    assert f"From {midnight} until now" in [c.value for c in at.sidebar.caption]
 
 
 def test_the_previous_period_appears_as_the_change(

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine
 
 from db.read import backlog, errors, health, history, messages, meta, overview, split
-from db.read.filters import Filters
+from db.read.filters import Filters, bucket_seconds, sliding_start
 from tests.seed import CALLS, MESSAGES, in_range, seed
 
 
@@ -314,3 +314,21 @@ def test_filter_options_list_known_accounts_senders_and_gateways(
     assert options["account"] == ["acme", "other"]
     assert options["sender"] == sorted({m.sender for m in MESSAGES})
     assert options["gateway"] == sorted({m.gateway for m in MESSAGES})
+
+
+@pytest.mark.parametrize(
+    ("span", "offset", "step"),
+    [
+        (timedelta(hours=1), 0, 300),
+        (timedelta(hours=24), 0, 3600),
+        (timedelta(days=7), 3600, 86400),  # local midnight one hour east of UTC
+    ],
+)
+def test_a_sliding_range_starts_at_its_first_bucket_and_covers_at_least_its_span(
+    span: timedelta, offset: int, step: int
+) -> None:
+    now = datetime(2026, 11, 20, 14, 17, 7, tzinfo=UTC)
+    start = sliding_start(now, span, offset)
+    assert (int(start.timestamp()) + offset) % step == 0
+    assert span <= now - start < span + timedelta(seconds=step)
+    assert bucket_seconds(Filters(start, now)) == step

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -61,10 +61,26 @@ def bucket(column: Any, seconds: int, offset: int = 0) -> ColumnElement[int]:
 
 
 def bucket_seconds(filters: Filters) -> int:
-    """Hourly up to three days, daily beyond."""
-    if filters.seconds <= 6 * 3600:
+    """Five minutes up to six hours, hourly up to three days, daily beyond."""
+    return _bucket_for(filters.seconds)
+
+
+def _bucket_for(seconds: float) -> int:
+    if seconds <= 6 * 3600:
         return 300
-    return 3600 if filters.seconds <= 3 * 86400 else 86400
+    return 3600 if seconds <= 3 * 86400 else 86400
+
+
+def sliding_start(now: datetime, span: timedelta, offset: int = 0) -> datetime:
+    """Where "the last ``span``" starts: ``span`` before now, back to its bucket's start.
+
+    Every bucket of a chart is then whole (the last one runs up to now) rather than the
+    first being a sliver, and whole hours are read from the rollups, not from raw rows.
+    ``offset`` (seconds east of UTC) puts day buckets at local midnight.
+    """
+    step = _bucket_for(span.total_seconds())
+    start = int((now - span).timestamp()) + offset
+    return datetime.fromtimestamp(start - start % step - offset, UTC)
 
 
 def frame(engine: Engine, query: Executable) -> pd.DataFrame:
