@@ -238,7 +238,17 @@ class RollupMessages(Base):
     exit_hour: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     messages: Mapped[int] = mapped_column(BigInteger)
 
-    __table_args__ = ({"sqlite_with_rowid": False},)
+    __table_args__ = (
+        # The current backlog by hour and codes, read without touching the table.
+        Index(
+            "ix_rollup_messages_pending",
+            "hour",
+            "messages",
+            sqlite_where=text("exit_hour = -1"),
+            postgresql_where=text("exit_hour = -1"),
+        ),
+        {"sqlite_with_rowid": False},
+    )
 
 
 class RollupOutcomes(Base):

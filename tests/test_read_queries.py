@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from bisect import bisect_right
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -13,6 +14,8 @@ from sqlalchemy import Engine
 
 from db.read import backlog, errors, health, history, messages, meta, overview, split
 from db.read.filters import Filters, bucket_seconds, sliding_start
+from db.records import NumberRecord, Observations
+from db.write import record
 from tests.seed import CALLS, MESSAGES, in_range, seed
 
 
@@ -332,3 +335,27 @@ def test_a_sliding_range_starts_at_its_first_bucket_and_covers_at_least_its_span
     assert (int(start.timestamp()) + offset) % step == 0
     assert span <= now - start < span + timedelta(seconds=step)
     assert bucket_seconds(Filters(start, now)) == step
+
+
+def test_the_backlog_age_from_rollup_hours_equals_counting_every_row(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Old hours come from the rollup, young ones and those straddling 24 h and 72 h of age
+    # row by row: ages on both sides of every limit must land where the rows say.
+    now = datetime(2026, 11, 20, 14, 17, 7, tzinfo=UTC)
+    minutes = [3, 10, 25, 40, 100, 130, 181, 359, 1430, 1445, 1800, 4310, 4325, 4800, 6000]
+    for i, age in enumerate(minutes):
+        at = now - timedelta(minutes=age)
+        answer = {str(500 + i): [NumberRecord(f"42077700{i:04d}", 2, 1, 1)]}
+        record(engine, Observations("acme", at, statuses=answer))
+    limits = [limit for _label, limit in history.AGE_BUCKETS if limit is not None]
+    labels = [label for label, _limit in history.AGE_BUCKETS]
+    truth = Counter(labels[bisect_right(limits, age * 60)] for age in minutes)
+
+    def by_age() -> dict[str, int]:
+        ages = backlog.aging(engine, day(now), now)
+        return {k: int(v) for k, v in ages.groupby("age")["messages"].sum().items()}
+
+    assert by_age() == truth
+    monkeypatch.setattr(split, "ROLLUPS", False)
+    assert by_age() == truth
