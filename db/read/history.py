@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from db.models import Message, RollupOutcomes
 from db.read import split as split_module
-from db.read.filters import Filters, epoch, frame, to_times
+from db.read.filters import Filters, epoch, to_times
 from db.read.split import hourly, rollup_scope
 from db.rollup import HOUR, NOT_LEFT, STATUS
 
@@ -35,8 +37,40 @@ def _use_rollups(seconds: int, offset: int) -> bool:
     return split_module.ROLLUPS and hourly(seconds, offset)
 
 
-def _spans(engine: Engine, filters: Filters) -> pd.DataFrame:
-    """first_seen, left (NaN while not final) of every message in the backlog during the range.
+class Spans(NamedTuple):
+    """Stretches in the backlog: first seen, left (NaN while still in), outcome, how many.
+
+    Plain arrays: a few thousand rows, where building DataFrames cost more than the query.
+    """
+
+    first_seen: np.ndarray
+    left: np.ndarray
+    status: np.ndarray
+    n: np.ndarray
+
+
+def _read_spans(engine: Engine, queries: list[Any]) -> Spans:
+    """Rows of (first_seen, left, status[, n]) as arrays; a NULL or NOT_LEFT left is NaN."""
+    rows: list[Any] = []
+    with engine.connect() as conn:
+        for query in queries:
+            rows.extend(conn.execute(query).all())
+    if not rows:
+        empty = np.empty(0)
+        return Spans(empty, empty, np.empty(0, dtype=object), np.empty(0, dtype="int64"))
+    columns = list(zip(*rows, strict=True))
+    left = [np.nan if v is None or v == NOT_LEFT else v for v in columns[1]]
+    counts = columns[3] if len(columns) > 3 else (1,) * len(rows)
+    return Spans(
+        np.asarray(columns[0], dtype="float64"),
+        np.asarray(left, dtype="float64"),
+        np.asarray(columns[2], dtype=object),
+        np.asarray(counts, dtype="int64"),
+    )
+
+
+def _spans(engine: Engine, filters: Filters) -> Spans:
+    """Every message in the backlog at some moment of the range, one span each.
 
     Three index-served parts: still pending, final since the start, given up since the start.
     """
@@ -56,34 +90,25 @@ def _spans(engine: Engine, filters: Filters) -> pd.DataFrame:
             Message.final_at.is_(None), Message.gave_up_at.is_(None), *scope
         ),
     ]
-    return pd.concat([frame(engine, q) for q in parts], ignore_index=True)
+    return _read_spans(engine, parts)
 
 
-def _rollup_spans(engine: Engine, filters: Filters, first: int) -> pd.DataFrame:
-    """first_seen, left, n: rollup rows in the backlog at some hour from ``first`` on.
+def _rollup_spans(engine: Engine, filters: Filters, first: int) -> Spans:
+    """Rollup rows in the backlog at some hour from ``first`` on, with their counts.
 
     Two index-served parts (left since ``first``, not left yet) rather than one OR.
     """
     r = RollupOutcomes
     scope = [r.hour < int(filters.end.timestamp()), *rollup_scope(r, filters)]
-    frames = [
-        frame(
-            engine,
-            select(
-                r.hour.label("first_seen"),
-                r.exit_hour.label("left"),
-                r.status,
-                func.sum(r.messages).label("n"),
-            )
+    return _read_spans(
+        engine,
+        [
+            select(r.hour, r.exit_hour, r.status, func.sum(r.messages))
             .where(condition, *scope)
-            .group_by(r.hour, r.exit_hour, r.status),
-        )
-        for condition in (r.exit_hour >= first, r.exit_hour == NOT_LEFT)
-    ]
-    data = pd.concat(frames, ignore_index=True)
-    data = data.astype({"first_seen": "float64", "left": "float64", "n": "int64"})
-    data.loc[data["left"] == NOT_LEFT, "left"] = np.nan
-    return data
+            .group_by(r.hour, r.exit_hour, r.status)
+            for condition in (r.exit_hour >= first, r.exit_hour == NOT_LEFT)
+        ],
+    )
 
 
 def _edges(filters: Filters, seconds: int, offset: int) -> np.ndarray:
@@ -92,10 +117,9 @@ def _edges(filters: Filters, seconds: int, offset: int) -> np.ndarray:
     return np.arange(first + seconds, end + seconds, seconds, dtype="int64")[-200:]
 
 
-def _present(spans: pd.DataFrame, ends: np.ndarray) -> np.ndarray:
+def _present(spans: Spans, ends: np.ndarray) -> np.ndarray:
     """A (len(ends), len(spans)) mask: was each span in the backlog at each end?"""
-    seen = spans["first_seen"].to_numpy(dtype="float64")
-    left = spans["left"].to_numpy(dtype="float64")
+    seen, left = spans.first_seen, spans.left
     at = ends[:, None].astype("float64")
     return (seen[None, :] < at) & (np.isnan(left)[None, :] | (left[None, :] >= at))
 
@@ -111,8 +135,8 @@ def backlog_history(
     if rollups:
         spans = _rollup_spans(engine, filters, int(ends[0]) - seconds)
     else:
-        spans = _spans(engine, filters).assign(n=1)
-    if spans.empty:
+        spans = _spans(engine, filters)
+    if not len(spans.n):
         return EMPTY_SERIES.copy(), EMPTY_HEATMAP.copy()
     mask = _present(spans, ends)
     return _series(spans, ends, mask, seconds), _heatmap(spans, ends, mask, seconds, rollups)
@@ -136,29 +160,29 @@ def aging_heatmap(engine: Engine, filters: Filters, seconds: int, offset: int = 
     return backlog_history(engine, filters, seconds, offset)[1]
 
 
-def _series(spans: pd.DataFrame, ends: np.ndarray, mask: np.ndarray, seconds: int) -> pd.DataFrame:
-    weighted = mask * spans["n"].to_numpy()[None, :]
+def _series(spans: Spans, ends: np.ndarray, mask: np.ndarray, seconds: int) -> pd.DataFrame:
+    weighted = mask * spans.n[None, :]
     result = pd.DataFrame(
         {
             "bucket": to_times(pd.Series(ends - seconds)),
             "not_final": weighted.sum(axis=1).astype("int64"),
         }
     )
-    status = spans["status"].to_numpy()
+    status = spans.status
     for outcome in OUTCOMES:
         result[outcome] = weighted[:, status == outcome].sum(axis=1).astype("int64")
     return result
 
 
 def _heatmap(
-    spans: pd.DataFrame, ends: np.ndarray, mask: np.ndarray, seconds: int, rollups: bool
+    spans: Spans, ends: np.ndarray, mask: np.ndarray, seconds: int, rollups: bool
 ) -> pd.DataFrame:
-    seen = spans["first_seen"].to_numpy(dtype="int64") + (HOUR // 2 if rollups else 0)
+    seen = spans.first_seen.astype("int64") + (HOUR // 2 if rollups else 0)
     limits = [limit for _label, limit in AGE_BUCKETS if limit is not None]
     # (end, span) -> age bucket index; then sum the counts per (end, bucket) in one pass.
     which = np.searchsorted(limits, ends[:, None] - seen[None, :], side="right")
     counts = np.zeros((len(ends), len(AGE_BUCKETS)), dtype="int64")
-    weights = np.broadcast_to(spans["n"].to_numpy(dtype="int64")[None, :], mask.shape)
+    weights = np.broadcast_to(spans.n[None, :], mask.shape)
     rows = np.broadcast_to(np.arange(len(ends))[:, None], mask.shape)
     np.add.at(counts, (rows[mask], which[mask]), weights[mask])
     end_index, age_index = np.nonzero(counts)
