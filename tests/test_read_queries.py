@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from db.read import backlog, errors, health, history, messages, meta, overview, split
 from db.read.filters import Filters, bucket_seconds, sliding_start
-from db.records import NumberRecord, Observations
+from db.records import ApiCallRecord, NumberRecord, Observations
 from db.write import record
 from tests.seed import CALLS, MESSAGES, in_range, seed
 
@@ -359,3 +359,25 @@ def test_the_backlog_age_from_rollup_hours_equals_counting_every_row(
     assert by_age() == truth
     monkeypatch.setattr(split, "ROLLUPS", False)
     assert by_age() == truth
+
+
+def test_the_last_error_is_the_newest_failure_of_any_kind(engine: Engine) -> None:
+    now = datetime(2026, 11, 20, 14, 17, 7, tzinfo=UTC)
+    failures = [
+        (50, "server_error", 500, 912),
+        (40, "client_error", 400, 103),  # the newest failure
+        (45, "timeout", None, None),
+    ]
+    calls = [
+        ApiCallRecord("RequestStatus", now - timedelta(minutes=ago), 20.0, kind, status, code)
+        for ago, kind, status, code in failures
+    ]
+    calls += [  # plenty of successes after it
+        ApiCallRecord("RequestStatus", now - timedelta(minutes=39, seconds=-i), 20.0, "ok", 200)
+        for i in range(300)
+    ]
+    record(engine, Observations("acme", now, api_calls=calls))
+    last = health.last_calls(engine)
+    assert last.last_error == now - timedelta(minutes=40)
+    assert (last.last_error_outcome, last.last_error_code) == ("client_error", 103)
+    assert last.last_ok == now - timedelta(minutes=39, seconds=-299)

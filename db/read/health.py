@@ -10,6 +10,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from db.models import ApiCall, CreditSample, RollupCalls
+from db.read.errors import FAILURES
 from db.read.filters import Filters, bucket, frame, to_times
 from db.read.split import call_counts, hourly, percentiles
 from db.rollup import latency_sql
@@ -32,12 +33,27 @@ def last_calls(engine: Engine, account: str | None = None) -> LastCalls:
             select(func.max(ApiCall.started_at)).where(ApiCall.outcome == "ok", *scope)
         ).scalar_one()
         last_call = conn.execute(select(func.max(ApiCall.started_at)).where(*scope)).scalar_one()
-        error = conn.execute(
-            select(ApiCall.started_at, ApiCall.outcome, ApiCall.error_code, ApiCall.detail)
-            .where(ApiCall.outcome != "ok", *scope)
-            .order_by(ApiCall.started_at.desc(), ApiCall.id.desc())
-            .limit(1)
-        ).first()
+        # The newest failure of each kind, one index probe each: walking back from the
+        # newest call would read every call since the last failure (a quiet week: all).
+        latest = [
+            (when, outcome)
+            for outcome in FAILURES
+            if (
+                when := conn.execute(
+                    select(func.max(ApiCall.started_at)).where(ApiCall.outcome == outcome, *scope)
+                ).scalar_one()
+            )
+            is not None
+        ]
+        error = None
+        if latest:
+            when, outcome = max(latest)
+            error = conn.execute(
+                select(ApiCall.started_at, ApiCall.outcome, ApiCall.error_code, ApiCall.detail)
+                .where(ApiCall.outcome == outcome, ApiCall.started_at == when, *scope)
+                .order_by(ApiCall.id.desc())
+                .limit(1)
+            ).first()
     if error is None:
         return LastCalls(last_ok, last_call, None, None, None, None)
     return LastCalls(last_ok, last_call, error[0], error[1], error[2], error[3])
