@@ -38,6 +38,33 @@ def insert_values(
         conn.exec_driver_sql(_insert_sql(table, tuple(columns), placeholder(conn)), values)
 
 
+@cache
+def _add_sql(table: str, keys: tuple[str, ...], column: str, mark: str) -> str:
+    names = ", ".join((*keys, column))
+    marks = ", ".join([mark] * (len(keys) + 1))
+    return (
+        f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT ({', '.join(keys)}) "
+        f"DO UPDATE SET {column} = {table}.{column} + excluded.{column}"
+    )
+
+
+def add_counts(
+    conn: Connection, table: str, keys: tuple[str, ...], column: str, rows: list[tuple[Any, ...]]
+) -> None:
+    """Add each row's last value to ``column`` of the row with its key (created at need)."""
+    if rows:
+        conn.exec_driver_sql(_add_sql(table, keys, column, placeholder(conn)), rows)
+
+
+def insert_missing(
+    conn: Connection, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """INSERT the rows whose key is not stored yet; leave the others alone."""
+    if rows:
+        sql = _insert_sql(table, columns, placeholder(conn)) + " ON CONFLICT DO NOTHING"
+        conn.exec_driver_sql(sql, rows)
+
+
 def insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: list[Row]) -> None:
     if rows:
         cols = tuple(columns)

@@ -19,9 +19,8 @@ from sqlalchemy import (
     literal,
     select,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
-from db.bulk import placeholder
+from db.bulk import add_counts, insert_missing, placeholder
 from db.models import (
     ApiCall,
     FilterValue,
@@ -159,32 +158,19 @@ class Deltas:
         _add(conn, DELAYS, self.delays, "messages")
         _add(conn, CALLS, self.calls, "calls")
         if self.filters:
-            stmt = _insert(conn, FILTERS).on_conflict_do_nothing()
-            conn.execute(
-                stmt,
-                [
-                    dict(zip(("account", "sender", "gateway"), f, strict=True))
-                    for f in sorted(self.filters)
-                ],
+            insert_missing(
+                conn, FILTERS.name, ("account", "sender", "gateway"), sorted(self.filters)
             )
 
 
-def _insert(conn: Connection, table: Table) -> Any:
-    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
-
-
 def _add(conn: Connection, table: Table, counts: Counts, column: str) -> None:
-    rows = [(key, n) for key, n in counts.items() if n]
+    rows = [(*key, n) for key, n in counts.items() if n]
     if not rows:
         return
-    keys = [c.name for c in table.primary_key.columns]
-    stmt = _insert(conn, table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=keys, set_={column: table.c[column] + stmt.excluded[column]}
-    )
-    conn.execute(stmt, [{**dict(zip(keys, key, strict=True)), column: n} for key, n in rows])
+    keys = tuple(c.name for c in table.primary_key.columns)
+    add_counts(conn, table.name, keys, column, rows)
     # Rows that may have dropped to zero: remove them by key (a scan would touch them all).
-    emptied = [key for key, n in rows if n < 0]
+    emptied = [row[:-1] for row in rows if row[-1] < 0]
     if emptied:
         mark = placeholder(conn)
         where = " AND ".join(f"{k} = {mark}" for k in keys)

@@ -137,7 +137,9 @@ def test_a_wrong_key_stops_polling_loudly_without_a_tight_loop(
 
 
 def test_requests_that_leave_the_list_are_still_polled_until_final(sqlite_engine: Engine) -> None:
-    gateway = Gateway([Account(KEY)], scale=100, list_window=5)
+    # 12 gateway seconds (0.12 s here): long enough for the first cycle to see every request
+    # on a busy machine, and shorter than every path but the invalid request's (5 s)
+    gateway = Gateway([Account(KEY)], scale=100, list_window=12)
     with SimulatorServer(gateway) as server:
         send_mix(gateway, KEY)
         poller = make_poller(server.url, sqlite_engine, KEY)
