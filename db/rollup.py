@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Collection, Mapping
 from datetime import datetime
@@ -94,13 +95,15 @@ def outcome_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
     return key[:4] + key[6:]
 
 
+_DELAY_LIMITS = [limit for limit, _step in DELAY_STEPS]
+_DELAY_STEPS = [step for _limit, step in DELAY_STEPS] + [DELAY_TOP_STEP]
+
+
 def delay_bucket(seconds: float) -> int:
     """Exact below 10 s, then ever coarser steps: a histogram of bounded size."""
     s = max(0, int(seconds))
-    for limit, step in DELAY_STEPS:
-        if s < limit:
-            return s - s % step
-    return s - s % DELAY_TOP_STEP
+    step = _DELAY_STEPS[bisect_right(_DELAY_LIMITS, s)]  # per message: bisect, not a loop
+    return s - s % step
 
 
 def latency_bucket(ms: float) -> int:
