@@ -95,23 +95,26 @@ def outcome_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
     return key[:4] + key[6:]
 
 
-_DELAY_LIMITS = [limit for limit, _step in DELAY_STEPS]
-_DELAY_STEPS = [step for _limit, step in DELAY_STEPS] + [DELAY_TOP_STEP]
+def _steps(table: tuple[tuple[int, int], ...], top: int) -> tuple[list[int], list[int]]:
+    return [limit for limit, _step in table], [step for _limit, step in table] + [top]
+
+
+_DELAY = _steps(DELAY_STEPS, DELAY_TOP_STEP)
+_LATENCY = _steps(LATENCY_STEPS, LATENCY_TOP_STEP)
+
+
+def _round_down(value: int, steps: tuple[list[int], list[int]]) -> int:
+    limits, sizes = steps
+    return value - value % sizes[bisect_right(limits, value)]  # per message: bisect, no loop
 
 
 def delay_bucket(seconds: float) -> int:
     """Exact below 10 s, then ever coarser steps: a histogram of bounded size."""
-    s = max(0, int(seconds))
-    step = _DELAY_STEPS[bisect_right(_DELAY_LIMITS, s)]  # per message: bisect, not a loop
-    return s - s % step
+    return _round_down(max(0, int(seconds)), _DELAY)
 
 
 def latency_bucket(ms: float) -> int:
-    value = max(0, int(ms))
-    for limit, step in LATENCY_STEPS:
-        if value < limit:
-            return value - value % step
-    return value - value % LATENCY_TOP_STEP
+    return _round_down(max(0, int(ms)), _LATENCY)
 
 
 class Deltas:
