@@ -53,12 +53,7 @@ def aging(engine: Engine, filters: Filters, now: datetime) -> pd.DataFrame:
             _aging_rollup(tuple(v is not None for v in scope)),
             *(_aging_raw(tuple(v is not None for v in scope), part) for part in AGING_RAW_PARTS),
         ]
-    counts: dict[tuple[Any, ...], int] = {}
-    with engine.connect() as conn:
-        for query in queries:
-            for *key, n in conn.execute(query, params):
-                counts[tuple(key)] = counts.get(tuple(key), 0) + int(n)
-    rows = [(*key, n) for key, n in counts.items() if n]
+    rows = [(*key, n) for key, n in totals(engine, queries, params=params).items()]
     return pd.DataFrame(rows, columns=["age", "request_state", "receipt_state", "messages"])
 
 

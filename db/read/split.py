@@ -85,7 +85,10 @@ def rollup_scope(table: Any, filters: Filters) -> list[ColumnElement[bool]]:
 
 
 def totals(
-    engine: Engine, queries: Sequence[Any], minus: Sequence[Any] = ()
+    engine: Engine,
+    queries: Sequence[Any],
+    minus: Sequence[Any] = (),
+    params: dict[str, Any] | None = None,
 ) -> Counter[tuple[Any, ...]]:
     """Run queries whose last column is a count; add the counts up per leading values.
 
@@ -95,7 +98,7 @@ def totals(
     with engine.connect() as conn:
         for sign, group in ((1, queries), (-1, minus)):
             for query in group:
-                for row in conn.execute(query):
+                for row in conn.execute(query, params):
                     counts[tuple(row[:-1])] += sign * int(row[-1] or 0)
     return Counter({key: n for key, n in counts.items() if n})
 
