@@ -43,16 +43,15 @@ def aging(engine: Engine, filters: Filters, now: datetime) -> pd.DataFrame:
     at = int(now.timestamp())
     young = at - at % HOUR - 2 * HOUR  # every bucket limit below 2 h lies after this
     s24, s72 = (at - limit - (at - limit) % HOUR for limit in (86400, 259200))
-    scope = (filters.account, filters.sender, filters.gateway)
+    scope = {"account": filters.account, "sender": filters.sender, "gateway": filters.gateway}
     params: dict[str, Any] = {"at": at, "young": young, "s24": s24, "s72": s72}
-    params.update({k: v for k, v in zip(("account", "sender", "gateway"), scope, strict=True) if v})
+    params.update({name: value for name, value in scope.items() if value is not None})
+    present = tuple(value is not None for value in scope.values())
     if not split_module.ROLLUPS:
-        queries = [_aging_raw(tuple(v is not None for v in scope), None)]
+        queries = [_aging_raw(present, None)]
     else:
-        queries = [
-            _aging_rollup(tuple(v is not None for v in scope)),
-            *(_aging_raw(tuple(v is not None for v in scope), part) for part in AGING_RAW_PARTS),
-        ]
+        parts = (_aging_raw(present, part) for part in AGING_RAW_PARTS)
+        queries = [_aging_rollup(present), *parts]
     rows = [(*key, n) for key, n in totals(engine, queries, params=params).items()]
     return pd.DataFrame(rows, columns=["age", "request_state", "receipt_state", "messages"])
 
