@@ -17,7 +17,7 @@ from typing import Any
 
 from db.engine import make_engine
 from db.migrate import upgrade
-from db.rollup import rebuild
+from db.rebuild import rebuild
 
 log = logging.getLogger("bench.synth")
 DAY = 86400

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -14,19 +14,13 @@ from sqlalchemy import (
     Table,
     case,
     cast,
-    delete,
     func,
-    insert,
-    literal,
-    select,
 )
 
 from db.bulk import add_counts, insert_missing, placeholder
 from db.models import (
-    ApiCall,
     FilterValue,
     Message,
-    Request,
     RollupCalls,
     RollupDelays,
     RollupMessages,
@@ -183,11 +177,6 @@ def _add(conn: Connection, table: Table, counts: Counts, column: str) -> None:
         conn.exec_driver_sql(f"DELETE FROM {table.name} WHERE {column} = 0 AND {where}", emptied)
 
 
-def _hour(column: Any) -> Any:
-    value = epoch(column)
-    return value - value % HOUR
-
-
 def delay_sql(seconds: Any) -> Any:
     """delay_bucket() in SQL."""
     whens = [(seconds < limit, seconds - seconds % step) for limit, step in DELAY_STEPS]
@@ -206,85 +195,3 @@ def delay_since(column: Any, origin: Any) -> Any:
     """The bucketed seconds from ``origin`` to ``column`` (never negative), in SQL."""
     end, start = epoch(column), epoch(origin)
     return delay_sql(case((end < start, 0), else_=end - start))
-
-
-def rebuild(conn: Connection, only: Collection[str] | None = None) -> None:
-    """Recompute the rollups from the raw tables (for a migration or a bulk load).
-
-    ``only`` names the rollup tables to fill (a migration fills those it creates).
-    """
-    chosen = [
-        t for t in (MESSAGES, OUTCOMES, DELAYS, CALLS, FILTERS) if only is None or t.name in only
-    ]
-    for table in chosen:
-        conn.execute(delete(table))
-    _rebuild_messages(conn, chosen)
-    if CALLS in chosen:
-        _rebuild_calls(conn)
-    if FILTERS in chosen:
-        _rebuild_filters(conn)
-
-
-def _rebuild_messages(conn: Connection, chosen: list[Table]) -> None:
-    m = Message.__table__.c
-    left = func.coalesce(m.final_at, m.gave_up_at)
-    keys = (
-        m.account,
-        _hour(m.first_seen_at).label("hour"),
-        func.coalesce(m.sender, "").label("sender"),
-        func.coalesce(m.gateway, "").label("gateway"),
-        func.coalesce(m.request_state, -1).label("request_state"),
-        func.coalesce(m.receipt_state, -1).label("receipt_state"),
-        STATUS.label("status"),
-        case((left.is_(None), NOT_LEFT), else_=_hour(left)).label("exit_hour"),
-    )
-    for table, cols in ((MESSAGES, keys), (OUTCOMES, outcome_key(keys))):
-        if table in chosen:
-            conn.execute(
-                insert(table).from_select(
-                    [*(k.key for k in cols), "messages"],
-                    select(*cols, func.count()).group_by(*cols),
-                )
-            )
-    if DELAYS not in chosen:
-        return
-    origin = func.coalesce(m.created_at, m.first_seen_at)
-    for measure, column in (("sent", m.sent_at), ("final", m.final_at)):
-        delay = delay_since(column, origin)
-        cols = (*keys[:4], literal(measure).label("measure"), delay.label("delay"))
-        conn.execute(
-            insert(DELAYS).from_select(
-                [*(k.key for k in cols), "messages"],
-                select(*cols, func.count()).where(column.is_not(None)).group_by(*cols),
-            )
-        )
-
-
-def _rebuild_calls(conn: Connection) -> None:
-    c = ApiCall.__table__.c
-    latency = latency_sql(c.duration_ms, conn.dialect.name)
-    call_keys = (
-        c.account,
-        _hour(c.started_at).label("hour"),
-        c.method,
-        c.outcome,
-        func.coalesce(c.http_status, -1).label("http_status"),
-        func.coalesce(c.error_code, -1).label("error_code"),
-        latency.label("latency_ms"),
-    )
-    conn.execute(
-        insert(CALLS).from_select(
-            [*(k.key for k in call_keys), "calls"],
-            select(*call_keys, func.count()).group_by(*call_keys),
-        )
-    )
-
-
-def _rebuild_filters(conn: Connection) -> None:
-    r = Request.__table__.c
-    conn.execute(
-        insert(FILTERS).from_select(
-            ["account", "sender", "gateway"],
-            select(r.account, func.coalesce(r.sender, ""), func.coalesce(r.gateway, "")).distinct(),
-        )
-    )

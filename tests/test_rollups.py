@@ -11,6 +11,7 @@ from sqlalchemy import Engine, select
 from collector.simulator import Gateway, SimulatorServer
 from collector.simulator.gateway import Account
 from db.migrate import alembic_config, upgrade
+from db.rebuild import rebuild
 from db.records import NumberRecord, Observations, RequestRecord
 from db.rollup import (
     CALLS,
@@ -20,7 +21,6 @@ from db.rollup import (
     OUTCOMES,
     delay_bucket,
     latency_bucket,
-    rebuild,
 )
 from db.write import record
 from tests.seed import seed

@@ -130,7 +130,7 @@ def upgrade() -> None:
         )
 
     # Existing databases get their rollups filled from the raw tables once.
-    from db.rollup import rebuild
+    from db.rebuild import rebuild
 
     rebuild(
         op.get_bind(),

@@ -46,7 +46,7 @@ def upgrade() -> None:
     with op.batch_alter_table("rollup_messages", schema=None) as batch_op:
         batch_op.drop_index("ix_rollup_messages_exit_hour")
 
-    from db.rollup import rebuild
+    from db.rebuild import rebuild
 
     rebuild(op.get_bind(), only={"rollup_outcomes"})
 
