@@ -133,7 +133,6 @@ def _raw(path: Path, count: int) -> dict[str, float]:
     figures = {}
     stamp = int(time.time())
     for label, receipt in (("new_per_s", 1), ("updates_per_s", 2)):
-        _checkpoint(conn)  # as the write path's engine does on closing between its passes
         batches = []
         for batch in _batches(count, receipt):
             stamp += 1
@@ -162,14 +161,8 @@ def _raw(path: Path, count: int) -> dict[str, float]:
             conn.executemany(RAW_UPSERT, rows)
             conn.execute("COMMIT")
         figures[label] = count / (time.perf_counter() - start)
-    _checkpoint(conn)
     conn.close()
     return figures
-
-
-def _checkpoint(conn: sqlite3.Connection) -> None:
-    """Empty the WAL, so that no measured phase pays for the pages the one before left."""
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def run(messages: int, count: int, folder: Path) -> dict[str, Any]:
