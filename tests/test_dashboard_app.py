@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -11,8 +12,10 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from dashboard.controls import View
 from db.engine import make_engine
 from db.migrate import upgrade
+from db.read.filters import Filters, sliding_start
 from tests.conftest import ROOT
 from tests.seed import CALLS, in_range, seed
 
@@ -238,3 +241,16 @@ def test_a_rejected_api_key_is_shown_on_every_page(
         if page:
             at.switch_page(page).run()
         assert at.error and "error 103" in at.error[0].value
+
+
+def test_an_auto_refresh_moves_a_preset_range_and_keeps_it_on_whole_buckets() -> None:
+    tz = ZoneInfo("Europe/Prague")
+    then = datetime(2026, 11, 20, 14, 17, 10, tzinfo=UTC)
+    span = timedelta(hours=24)
+    view = View(Filters(sliding_start(then, span, 3600), then), "en", False, 15, tz, then, span)
+    moved = view.refreshed()
+    assert moved.now > then and moved.filters.end == moved.now
+    assert moved.filters.start == sliding_start(moved.now, span, 3600)
+    assert int(moved.filters.start.timestamp()) % 3600 == 0
+    custom = replace(view, span=None)
+    assert custom.refreshed() is custom  # a custom range stays put
