@@ -129,9 +129,9 @@ class Deltas:
             if old_key == new_key:
                 return
             self.messages[old_key] -= 1
-            self.outcomes[old_key[:4] + old_key[6:]] -= 1  # outcome_key(), inlined: per message
+            self.outcomes[outcome_key(old_key)] -= 1
         self.messages[new_key] += 1
-        self.outcomes[new_key[:4] + new_key[6:]] += 1
+        self.outcomes[outcome_key(new_key)] += 1
         origin = new["created_at"] or new["first_seen_at"]
         sent, final = new["sent_at"], new["final_at"]
         if sent is not None and (old is None or old["sent_at"] is None):
