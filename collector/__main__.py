@@ -74,6 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Create or upgrade the schema and seed the code tables.",
     )
     _common(init)
+    test = sub.add_parser(
+        "notify-test",
+        help="send a test message to every SMSDASH_NOTIFY target",
+        description="Send a test message to every Apprise URL in SMSDASH_NOTIFY, print each "
+        "result and record it; exit 1 if any target failed.",
+    )
+    _common(test)
+    test.add_argument("--account", help="label stored with the records (env SMSDASH_ACCOUNT)")
     from collector.simulate_cli import add_demo_parser, add_simulate_parser
 
     add_simulate_parser(sub)
@@ -125,16 +133,43 @@ def cmd_init_db(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_notify_test(args: argparse.Namespace) -> int:
+    from collector.alerts import config as alert_config
+    from collector.alerts.notify import Notifier, send_test
+    from db.engine import make_engine
+    from db.migrate import upgrade
+    from db.types import utcnow
+
+    settings = _settings(args)
+    alerts = alert_config.load()
+    notifier = Notifier(alerts.notify)
+    if not notifier.labels:
+        raise ConfigError("SMSDASH_NOTIFY is empty: put one or more Apprise URLs in it")
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    failed = 0
+    for label, error in send_test(engine, settings.account, notifier, utcnow(), alerts.language):
+        print(f"ok      {label}" if error is None else f"FAILED  {label}: {error}")
+        failed += error is not None
+    return 1 if failed else 0
+
+
 def cmd_poll(args: argparse.Namespace) -> int:
+    from collector.alerts import config as alert_config
+    from collector.alerts.notify import Notifier
+    from collector.alerts.runner import install
     from collector.poller import Poller
     from db.engine import make_engine
     from db.migrate import upgrade
 
     settings = _settings(args)
     key = settings.require_key()
+    alerts = alert_config.load()
+    notifier = Notifier(alerts.notify)
     engine = make_engine(settings.database_url)
     upgrade(engine)
     poller = Poller(make_client(settings, key), engine, settings)
+    install(poller, engine, alerts, notifier)
     if args.command == "once":
         poller.cycle()
         return 0
@@ -159,7 +194,12 @@ def cmd_poll(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _configure_logging(args.verbose)
-    handlers = {"run": cmd_poll, "once": cmd_poll, "init-db": cmd_init_db}
+    handlers = {
+        "run": cmd_poll,
+        "once": cmd_poll,
+        "init-db": cmd_init_db,
+        "notify-test": cmd_notify_test,
+    }
     try:
         if args.command in handlers:
             return handlers[args.command](args)

@@ -6,6 +6,7 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -76,10 +77,14 @@ class Poller:
         self._auth_blocked_until = 0.0
         self._next_credit = 0.0
         self.cycles = 0
+        self.ok_calls = 0  # successful API calls since start, for the heartbeat
+        # Called after every cycle (alerts, heartbeat); a failing hook is logged, never fatal.
+        self.after_cycle: list[Callable[[CycleSummary], None]] = []
 
     def _remember(self, call: ApiCallRecord) -> None:
         with self._lock:
             self._calls.append(call)
+            self.ok_calls += call.outcome == "ok"
 
     def _take_calls(self) -> list[ApiCallRecord]:
         with self._lock:
@@ -97,6 +102,15 @@ class Poller:
             stop.wait(max(0.0, self.settings.poll_interval - (time.monotonic() - started)))
 
     def cycle(self) -> CycleSummary:
+        summary = self._cycle()
+        for hook in self.after_cycle:
+            try:
+                hook(summary)
+            except Exception:
+                log.exception("after-cycle hook %s failed; polling goes on", hook)
+        return summary
+
+    def _cycle(self) -> CycleSummary:
         started = time.monotonic()
         summary = CycleSummary()
         self.cycles += 1

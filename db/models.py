@@ -313,3 +313,91 @@ class FilterValue(Base):
     account: Mapped[str] = mapped_column(String(64), primary_key=True)
     sender: Mapped[str] = mapped_column(String(32), primary_key=True)
     gateway: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
+# -- alerts --------------------------------------------------------------------------------
+# Written by the collector's alert evaluation after each cycle; the dashboard reads them.
+
+
+class AlertRule(Base):
+    """The rules the collector evaluates, with their thresholds as it last started."""
+
+    __tablename__ = "alert_rules"
+
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rule: Mapped[str] = mapped_column(String(32), primary_key=True)
+    enabled: Mapped[bool]
+    settings: Mapped[str] = mapped_column(Text)  # JSON: thresholds, windows in seconds
+    updated_at: Mapped[datetime] = mapped_column(UTCEpoch)
+
+
+class AlertState(Base):
+    """One alert instance (a rule, split by sender or gateway or not) and where it stands."""
+
+    __tablename__ = "alert_state"
+
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rule: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # '' when not split
+    status: Mapped[str] = mapped_column(String(8))  # ok | pending | firing
+    pending_since: Mapped[datetime | None] = mapped_column(UTCEpoch)
+    clear_since: Mapped[datetime | None] = mapped_column(UTCEpoch)
+    episode_id: Mapped[int | None] = mapped_column(BigInteger)
+    value: Mapped[float | None] = mapped_column(Float)
+    threshold: Mapped[float | None] = mapped_column(Float)
+    text: Mapped[str | None] = mapped_column(Text)  # the figures in words, last evaluation
+    evaluated_at: Mapped[datetime] = mapped_column(UTCEpoch)
+
+
+class AlertEpisode(Base):
+    """One firing of one instance, from the notification to its resolution."""
+
+    __tablename__ = "alert_episodes"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    account: Mapped[str] = mapped_column(String(64))
+    rule: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(64))
+    pending_since: Mapped[datetime] = mapped_column(UTCEpoch)
+    started_at: Mapped[datetime] = mapped_column(UTCEpoch)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCEpoch)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCEpoch)
+    value: Mapped[float | None] = mapped_column(Float)
+    threshold: Mapped[float | None] = mapped_column(Float)
+    text: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_alert_episodes_started_at", "started_at"),)
+
+
+class AlertNotification(Base):
+    """One message to one target: recorded before it is sent, marked after."""
+
+    __tablename__ = "alert_notifications"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    episode_id: Mapped[int | None] = mapped_column(BigInteger)  # NULL for notify-test
+    account: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(10))  # firing | reminder | resolved | test
+    target: Mapped[str] = mapped_column(Text)  # Apprise's privacy form: no secrets
+    status: Mapped[str] = mapped_column(String(8))  # pending | sent | failed | skipped
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCEpoch)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCEpoch)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCEpoch)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_alert_notifications_episode_id", "episode_id"),
+        Index(
+            "ix_alert_notifications_pending",
+            "next_attempt_at",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )

@@ -1,0 +1,1 @@
+"""Alert rules evaluated after each collector cycle, their state, and Apprise notifications."""
