@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy.engine import make_url
 
-from dashboard import controls, data
+from dashboard import alerts_data, controls, data
 from dashboard.i18n import t
 
 AUTH_ERROR = 103
@@ -27,6 +27,10 @@ error_at, ok_at = last.last_error, last.last_ok
 if last.last_error_code == AUTH_ERROR and error_at and (ok_at is None or error_at > ok_at):
     # Polling has stopped: say so on every page, not only on the health page.
     st.error(t("auth_failed", lang, when=view.local(last.last_error)))
+if firing := alerts_data.firing(url, view.filters.account):
+    # Rule names only: a sender or gateway in the key is outside text, never markup.
+    names = sorted({t(f"rule_{f.rule}", lang) for f in firing})
+    st.error(t("alerts_banner", lang, names=", ".join(names)), icon=":material/notifications:")
 
 PAGES = [
     ("overview", ":material/dashboard:"),
@@ -34,6 +38,7 @@ PAGES = [
     ("errors", ":material/error:"),
     ("messages", ":material/sms:"),
     ("health", ":material/monitor_heart:"),
+    ("alerts", ":material/notifications:"),
 ]
 st.navigation(
     [
