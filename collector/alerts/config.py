@@ -162,7 +162,7 @@ def _rule(name: str, base: Rule, table: Any, where: str) -> Rule:
             value = _number(at, raw, integer=kind == "count")
         changes["for_" if key == "for" else key] = value
     rule = replace(base, **changes)
-    if name == "credit" and rule.runway is None and rule.min_credit is None:
+    if name == "credit" and not rule.runway and rule.min_credit is None:
         raise ConfigError(f"{where}: rules.credit needs runway or min_credit")
     return rule
 
