@@ -77,7 +77,7 @@ def test_every_mistake_in_the_file_is_named(text: str, named: str) -> None:
 def test_the_environment_gives_targets_links_and_the_heartbeat() -> None:
     settings = load(
         {
-            "SMSDASH_NOTIFY": "json://127.0.0.1:1/a, mailto://127.0.0.1:2/x@example.com\njson://h/b",
+            "SMSDASH_NOTIFY": "json://127.0.0.1:1/a, mailto://127.0.0.1:2/x@example.com?from=s@example.com\njson://h/b",
             "SMSDASH_DASHBOARD_URL": "https://dash.example.com",
             "SMSDASH_HEARTBEAT_URL": "https://hc-ping.com/uuid",
             "SMSDASH_LANGUAGE": "cs",
