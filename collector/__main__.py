@@ -97,6 +97,7 @@ def _configure_logging(verbose: bool) -> None:
     # urllib3 logs request lines at DEBUG; they never carry the key (it is in the body).
     logging.getLogger("urllib3").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("apprise").setLevel(logging.WARNING)
 
 
 def _settings(args: argparse.Namespace) -> Settings:

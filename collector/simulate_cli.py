@@ -183,6 +183,9 @@ def _open_when_up(address: str, stop: threading.Event) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from collector.__main__ import make_client
+    from collector.alerts import config as alert_config
+    from collector.alerts.notify import Notifier
+    from collector.alerts.runner import install
     from collector.poller import Poller
     from collector.settings import load
     from db.engine import make_engine
@@ -213,6 +216,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             requests.Session(), server.url, demo.api_key, rate=1.5, seed=demo.seed
         ).start()
         poller = Poller(make_client(settings, demo.api_key), engine, settings)
+        alerts = alert_config.load()  # the demo's faults make the Alerts page come alive
+        install(poller, engine, alerts, Notifier(alerts.notify))
         collector = threading.Thread(target=poller.run, args=(stop,), name="collector")
         collector.start()
         env = {**os.environ, "SMSDASH_DATABASE_URL": database}
