@@ -114,6 +114,8 @@ def test_the_texts_carry_the_figures_in_english_and_czech() -> None:
     assert texts.describe(obs, "cs") == (
         "Doručeno 71 % z 240 zpráv za posledních 30 min (práh 90 %)"
     )
+    near = Observation("delivery_rate", "", True, 89.7, 90.0, {**obs.figures, "pct": 89.7})
+    assert texts.describe(near, "en").startswith("Delivered 89.7 % of 240")
     assert texts.title("firing", "delivery_rate", "MyShop", "cs") == (
         "[smsdash] PROBLÉM: Úspěšnost doručení (MyShop)"
     )

@@ -41,26 +41,25 @@ def duration(seconds: float | None, lang: str = "en") -> str:
     return f"{days:.0f} {'dní' if lang == 'cs' else 'days'}"
 
 
-def _pct(value: float) -> str:
-    # A share just under the threshold must not print as the threshold itself.
-    return f"{value:.0f}" if value >= 1 or value == 0 else f"{value:.1f}"
+def _pct(value: float, threshold: float | None = None) -> str:
+    # A share just across the threshold must not print as the threshold itself.
+    whole = f"{value:.0f}"
+    if threshold is not None and value != threshold and whole == f"{threshold:.0f}":
+        return f"{value:.1f}"
+    return whole
 
 
 def describe(obs: Observation, lang: str) -> str:
     """What is wrong, with the figures: 'Delivered 71 % of 240 messages in the last 30 min …'."""
     f: dict[str, Any] = obs.figures
     cs = lang == "cs"
+    if obs.rule in ("delivery_rate", "api_errors"):
+        pct, limit = _pct(f["pct"], f["threshold"]), _pct(f["threshold"])
     if obs.rule == "delivery_rate":
         window = duration(f["window"], lang)
         if cs:
-            return (
-                f"Doručeno {_pct(f['pct'])} % z {f['n']} zpráv za posledních {window} "
-                f"(práh {_pct(f['threshold'])} %)"
-            )
-        return (
-            f"Delivered {_pct(f['pct'])} % of {f['n']} messages in the last {window} "
-            f"(threshold {_pct(f['threshold'])} %)"
-        )
+            return f"Doručeno {pct} % z {f['n']} zpráv za posledních {window} (práh {limit} %)"
+        return f"Delivered {pct} % of {f['n']} messages in the last {window} (threshold {limit} %)"
     if obs.rule == "stuck":
         age, oldest = duration(f["age"], lang), duration(f["oldest"], lang)
         if cs:
@@ -77,12 +76,12 @@ def describe(obs: Observation, lang: str) -> str:
         if cs:
             return (
                 f"Selhalo {f['failed']} z {f['calls']} volání API za posledních {window} "
-                f"({_pct(f['pct'])} %, práh {_pct(f['threshold'])} %): {f['server']} chyb serveru "
+                f"({pct} %, práh {limit} %): {f['server']} chyb serveru "
                 f"(strana brány), {f['client']} chyb klienta (zkontrolujte požadavky)"
             )
         return (
             f"{f['failed']} of {f['calls']} API calls failed in the last {window} "
-            f"({_pct(f['pct'])} %, threshold {_pct(f['threshold'])} %): {f['server']} server "
+            f"({pct} %, threshold {limit} %): {f['server']} server "
             f"errors (the gateway's side), {f['client']} client errors (check your requests)"
         )
     if obs.rule == "api_key":
