@@ -8,6 +8,7 @@ the row still says pending) sends it again after the restart; nothing else can r
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -30,6 +31,8 @@ RETRY_AFTER = (
 )
 MAX_ATTEMPTS = len(RETRY_AFTER) + 1
 BATCH = 100
+# Sending happens inside the poll loop: past this many seconds the rest waits for the next cycle.
+BUDGET_SECONDS = 30.0
 ERROR_CHARS = 300
 
 
@@ -119,8 +122,12 @@ def deliver(
             .all()
         )
     sent = failed = 0
+    deadline = time.monotonic() + BUDGET_SECONDS
+    down: set[str] = set()  # a target that just failed is not tried again in this round
     for note_id in due:
-        outcome = _one(engine, note_id, notifier, now)
+        if time.monotonic() > deadline:
+            break
+        outcome = _one(engine, note_id, notifier, now, down)
         sent += outcome == "sent"
         failed += outcome == "failed"
     return sent, failed
@@ -133,11 +140,11 @@ def _mark(engine: Engine, note_id: int, **values: object) -> None:
         )
 
 
-def _one(engine: Engine, note_id: int, notifier: Notifier, now: datetime) -> str:
+def _one(engine: Engine, note_id: int, notifier: Notifier, now: datetime, down: set[str]) -> str:
     with Session(engine) as session:
         note = session.get(AlertNotification, note_id)
-        if note is None or note.status != "pending":
-            return "gone"
+        if note is None or note.status != "pending" or note.target in down:
+            return "later"
         episode = session.get(AlertEpisode, note.episode_id) if note.episode_id else None
         skip = None
         if note.target not in notifier.targets:
@@ -174,6 +181,7 @@ def _one(engine: Engine, note_id: int, notifier: Notifier, now: datetime) -> str
             error=None,
         )
         return "sent"
+    down.add(target)
     log.warning("notification %d to %s failed (try %d): %s", note_id, target, attempts, error)
     if attempts >= MAX_ATTEMPTS:
         _mark(
