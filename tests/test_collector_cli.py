@@ -59,12 +59,17 @@ def test_a_bad_setting_fails_at_start_with_its_name(
     assert named in caplog.text
 
 
-def test_once_exits_0_when_the_api_is_unreachable_and_records_the_failure(tmp_path: Path) -> None:
+def test_once_exits_1_when_the_api_is_unreachable_and_records_the_failure(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     url = f"sqlite:///{tmp_path / 'x.db'}"
-    assert (
-        main(["once", "--api-key", "k", "--api-url", "http://127.0.0.1:9/", "--database-url", url])
-        == 0
-    )
+    key = "unreachable-key-0123"
+    argv = ["once", "--api-key", key, "--api-url", "http://127.0.0.1:9/", "--database-url", url]
+    assert main(argv) == 1
+    unreachable = [r.getMessage() for r in caplog.records if "SMSDASH_API_URL" in r.getMessage()]
+    assert len(unreachable) == 1, unreachable  # one line, not one per call
+    assert "Connection refused" in unreachable[0] and "HTTPConnection" not in unreachable[0]
+    assert key not in caplog.text
     engine = make_engine(url)
     with engine.connect() as conn:
         outcomes = set(conn.exec_driver_sql("SELECT outcome FROM api_calls").scalars())

@@ -95,7 +95,7 @@ def test_with_every_fault_switched_on_the_same_truth_is_reached_and_every_failur
         empty = conn.execute(
             select(func.count()).where(
                 ApiCall.detail == "empty body",
-                ApiCall.outcome == "ok",
+                ApiCall.outcome == "empty",
                 ApiCall.method == "RequestStatus",
             )
         ).scalar_one()
