@@ -117,10 +117,12 @@ class SmsManagerClient:
                 )
             )
 
-        limits = Limits(
-            self.connect_timeout,
-            self.read_timeout,
-            self.max_answer if big else min(self.max_answer, SMALL_ANSWER),
+        limits = (
+            Limits(self.connect_timeout, self.read_timeout, self.max_answer)
+            if big
+            else Limits(
+                self.connect_timeout, self.read_timeout, SMALL_ANSWER, f"the limit for {method}"
+            )
         )
         fields = {"apikey": self.api_key, **params}
         failure: SmsDashError | None = None

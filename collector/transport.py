@@ -13,6 +13,7 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from collector.errors import ParseError, TransportError
@@ -24,36 +25,52 @@ _local = threading.local()
 @dataclass(eq=False)
 class _Call:
     deadline: float
-    conns: list[Any] = field(default_factory=list)
+    sockets: list[socket.socket] = field(default_factory=list)
     expired: bool = False
     cancelled: bool = False
 
     def cut(self) -> None:
         """Shut the call's sockets down so a read blocked in another thread returns now."""
-        for conn in self.conns:
-            sock = getattr(conn, "sock", None)
-            if sock is not None:
-                with contextlib.suppress(OSError):
-                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
+        for sock in self.sockets:
+            # The socket object may be "closed" already while the response's file still
+            # holds its descriptor (a Connection: close answer): shut the descriptor down.
+            with contextlib.suppress(OSError, ValueError):
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+def _track(sock: socket.socket | None) -> None:
+    call = getattr(_local, "call", None)
+    if call is not None and sock is not None:
+        call.sockets.append(sock)
+
+
+class _TrackedHTTPConnection(HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        _track(self.sock)
+
+
+class _TrackedHTTPSConnection(HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _track(self.sock)
 
 
 class _Tracking:
-    """Pool mix-in: remember which connection the current thread's call uses."""
+    """Pool mix-in: a kept-alive connection's socket belongs to the call that reuses it."""
 
     def _get_conn(self, timeout: float | None = None) -> Any:
         conn = super()._get_conn(timeout)  # type: ignore[misc]
-        call = getattr(_local, "call", None)
-        if call is not None:
-            call.conns.append(conn)
+        _track(getattr(conn, "sock", None))
         return conn
 
 
 class _HTTPPool(_Tracking, HTTPConnectionPool):
-    pass
+    ConnectionCls = _TrackedHTTPConnection
 
 
 class _HTTPSPool(_Tracking, HTTPSConnectionPool):
-    pass
+    ConnectionCls = _TrackedHTTPSConnection
 
 
 class GuardedAdapter(HTTPAdapter):
@@ -138,6 +155,7 @@ class Limits:
     connect_timeout: float
     deadline: float  # seconds for the whole call: connect, headers and body
     max_bytes: int  # after decompression
+    limit_name: str = "SMSDASH_MAX_ANSWER_BYTES"
 
 
 def _decoder(encoding: str) -> Callable[[bytes, int], bytes] | None:
@@ -228,7 +246,7 @@ def exchange(
         raise
     except OverflowError:
         failure = TransportError(
-            f"answer larger than {limits.max_bytes} bytes (SMSDASH_MAX_ANSWER_BYTES)",
+            f"answer larger than {limits.max_bytes} bytes ({limits.limit_name})",
             outcome="too_large",
         )
     except Exception as exc:  # every transport fault becomes one typed error
