@@ -34,7 +34,7 @@ def diagnose(err: SmsDashError, settings: Settings) -> str:
     if isinstance(err, TransportError):
         cause = str(err).split(": ", 1)[-1]
         if err.outcome == "connection":
-            return f"cannot reach SMSDASH_API_URL={settings.api_url}: {cause}"
+            return f"cannot reach SMSDASH_API_URL={settings.api_url}: {err}"
         if err.outcome == "timeout":
             return (
                 f"no complete answer within {settings.read_timeout:g} s "
@@ -114,7 +114,8 @@ def run_check(client: SmsManagerClient, settings: Settings, out: TextIO) -> int:
             report.failures += 1
             report.line(f"    request {rid}: {EMPTY_STATUS}")
         elif numbers is not None:
-            report.line(f"    request {rid} ({newest.created_at or 'no time'} UTC):")
+            when = newest.created_at.strftime("%Y-%m-%d %H:%M UTC") if newest.created_at else "—"
+            report.line(f"    request {rid}, created {when}:")
             for n in numbers[:20]:
                 report.line(
                     f"      {mask(n.number)}  state {codes.request_state_label(n.request_state)}"

@@ -262,7 +262,7 @@ class Poller:
             if self._stopping.is_set():
                 return
             # One line while the API stays unreachable, not a repr every cycle.
-            cause = str(err).split(": ", 1)[-1]
+            cause = str(err)
             with self._lock:
                 first, self._unreachable = self._unreachable != cause, cause
             if first:
