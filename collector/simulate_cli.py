@@ -79,6 +79,23 @@ def _simulator_options(p: argparse.ArgumentParser) -> None:
         default=86400.0,
         help="RequestList lists requests younger than this many gateway seconds",
     )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="parameter names only as SmsManager spells them (apikey, requestID, ...); "
+        "RequestList, RequestStatus and GetPrice by GET only (POST: 405)",
+    )
+    p.add_argument(
+        "--uuid-ids",
+        action="store_true",
+        help="request ids are UUIDs (as the LTS API documents) instead of integers",
+    )
+    p.add_argument(
+        "--username",
+        default=None,
+        help="also accept username + SHA-1 hex of --password instead of the key",
+    )
+    p.add_argument("--password", default=None, help="the password for --username")
     p.add_argument("--slow-seconds", type=float, default=35.0, help="delay of a slow answer")
     p.add_argument(
         "--latency",
@@ -125,12 +142,20 @@ def build_gateway(args: argparse.Namespace, defaults: Faults | None = None) -> G
             setattr(faults, name, value)
     faults.slow_seconds = getattr(args, "slow_seconds", faults.slow_seconds)
     faults.latency = getattr(args, "latency", faults.latency)
+    account = Account(
+        args.api_key,
+        credit=args.credit,
+        username=getattr(args, "username", None),
+        password=getattr(args, "password", None),
+    )
     return Gateway(
-        [Account(args.api_key, credit=args.credit)],
+        [account],
         scale=args.scale,
         seed=args.seed,
         faults=faults,
         list_window=args.list_window,
+        uuid_ids=getattr(args, "uuid_ids", False),
+        strict=getattr(args, "strict", False),
     )
 
 
