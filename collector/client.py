@@ -54,7 +54,7 @@ class SmsManagerClient:
     def user_info(self) -> parse.UserInfo:
         return self._call("GetUserInfo", {}, parse.parse_user_info)
 
-    def send(self, number: str, message: str, **options: str) -> parse.SendAnswer:
+    def send(self, number: str, message: str, **options: str) -> list[parse.SendAnswer]:
         return self._call(
             "Send", {"number": number, "message": message, **options}, parse.parse_send
         )

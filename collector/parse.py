@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -15,7 +16,8 @@ from db.records import NumberRecord, RequestRecord
 # RequestList carries no zone; SmsManager is a Czech service (an inference, see the spec).
 PRAGUE = ZoneInfo("Europe/Prague")
 _ERROR = re.compile(rb"^\s*ERROR\|(\d{1,4})(?:\||\s*$)")
-MAX_ID = 32
+# Ids are opaque: integers in the legacy docs, UUIDs (36 characters) in the LTS docs.
+MAX_ID = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +98,13 @@ def _need(line: list[str], fields: int, what: str) -> None:
         )
 
 
+def valid_request_id(value: str) -> bool:
+    """Up to 64 characters, none of them a control, format (bidi) or space character."""
+    return 0 < len(value) <= MAX_ID and not any(unicodedata.category(c)[0] in "CZ" for c in value)
+
+
 def _request_id(value: str, line: list[str]) -> str:
-    if not value or len(value) > MAX_ID:
+    if not valid_request_id(value):
         raise ParseError("bad request id", excerpt=excerpt("|".join(line).encode()))
     return value
 
@@ -155,14 +162,26 @@ def parse_user_info(body: bytes) -> UserInfo:
     return UserInfo(credit, (line[1:2] or [""])[0] or None, (line[2:3] or [""])[0] or None)
 
 
-def parse_send(body: bytes) -> SendAnswer:
-    """``OK|request id|number,number[|custom id]``."""
+def parse_send(body: bytes) -> list[SendAnswer]:
+    """``OK|request id|number,number[|custom id]`` per line, all lines or none.
+
+    The legacy API answers one line for all numbers; the LTS API one line per recipient
+    (``OK|id|number``). A line that is not an OK line spoils the whole answer: which of the
+    numbers were accepted would be a guess.
+    """
     lines = _lines(body)
-    if not lines or lines[0][0] != "OK" or len(lines[0]) < 3:
-        raise ParseError("not an OK answer to Send", excerpt=excerpt(body))
-    line = lines[0]
-    numbers = [n.strip() for n in line[2].split(",") if n.strip()]
-    return SendAnswer(_request_id(line[1], line), numbers, (line[3:4] or [""])[0] or None)
+    if not lines:
+        raise ParseError("empty answer to Send")
+    answers = []
+    for line in lines:
+        if line[0] != "OK" or len(line) < 3:
+            raise ParseError("not an OK answer to Send", excerpt=excerpt(body))
+        numbers = [n.strip().lstrip("+") for n in line[2].split(",") if n.strip()]
+        if not numbers or not all(n.isascii() and n.isdigit() and len(n) <= 20 for n in numbers):
+            raise ParseError("bad number in a Send answer", excerpt=excerpt(body))
+        custom_id = line[3] or None if len(line) > 3 else None
+        answers.append(SendAnswer(_request_id(line[1], line), numbers, custom_id))
+    return answers
 
 
 def parse_price(body: bytes) -> Price:
