@@ -17,6 +17,7 @@ from typing import Any
 
 import requests
 
+from collector.errors import ConfigError
 from collector.simulator import Faults, Gateway, SimulatorServer
 from collector.simulator.gateway import Account
 from collector.simulator.traffic import TrafficGenerator
@@ -142,11 +143,14 @@ def build_gateway(args: argparse.Namespace, defaults: Faults | None = None) -> G
             setattr(faults, name, value)
     faults.slow_seconds = getattr(args, "slow_seconds", faults.slow_seconds)
     faults.latency = getattr(args, "latency", faults.latency)
+    username, password = getattr(args, "username", None), getattr(args, "password", None)
+    if (username is None) != (password is None):
+        raise ConfigError("simulate: --username and --password go together")
     account = Account(
         args.api_key,
         credit=args.credit,
-        username=getattr(args, "username", None),
-        password=getattr(args, "password", None),
+        username=username,
+        password=password,
     )
     return Gateway(
         [account],
@@ -179,8 +183,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             traffic = TrafficGenerator(
                 requests.Session(), server.url, args.api_key, rate=args.traffic_rate, seed=args.seed
             ).start()
+        mode = "strict" if server.strict else "lenient"
         sys.stdout.write(
-            f"SmsManager simulator at {server.url}\n"
+            f"SmsManager simulator at {server.url} ({mode})\n"
             f"  SMSDASH_API_URL={server.url} SMSDASH_API_KEY={args.api_key}\n"
             f"  try: curl '{server.url}GetUserInfo?apikey={args.api_key}'\n"
         )
