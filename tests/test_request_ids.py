@@ -10,6 +10,7 @@ import pytest
 from alembic import command
 from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.exc import DBAPIError
+from streamlit.testing.v1 import AppTest
 
 from collector.simulator import Gateway, SimulatorServer
 from collector.simulator.gateway import Account
@@ -169,3 +170,33 @@ def test_downgrading_refuses_while_ids_longer_than_32_characters_are_stored(db_u
     with engine.connect() as conn:
         assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0006"
     engine.dispose()
+
+
+def timeline_page(url: str, rid: str) -> None:
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from dashboard import widgets
+    from dashboard.controls import View
+    from db.read.filters import Filters
+
+    now = datetime.now(UTC)
+    span = timedelta(hours=1)
+    view = View(Filters(now - span, now), "en", False, 0, ZoneInfo("UTC"), now, span)
+    widgets.timeline(view, "acme", rid, "420777000123")
+
+
+def test_a_request_id_is_shown_in_the_timeline_as_text_never_as_markup(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rid = "*[click](https://evil.invalid)*<b>"
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    record(engine, long_id_observation(rid))
+    engine.dispose()
+    monkeypatch.setenv("SMSDASH_DATABASE_URL", sqlite_url)
+    at = AppTest.from_function(timeline_page, args=(sqlite_url, rid), default_timeout=60).run()
+    assert not at.exception
+    assert at.text[0].value == f"{rid} · 420 777 ••• 123"
+    assert all(rid not in m.value and "evil" not in m.value for m in at.markdown)
+    assert len(at.dataframe) == 1
