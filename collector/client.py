@@ -81,7 +81,7 @@ class SmsManagerClient:
             "GetPrice", {"number": number, "message": message, **options}, parse.parse_price
         )
 
-    def send(self, number: str, message: str, **options: str) -> parse.SendAnswer:
+    def send(self, number: str, message: str, **options: str) -> list[parse.SendAnswer]:
         return self._call(
             "Send",
             {"number": number, "message": message, **options},

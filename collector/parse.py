@@ -17,7 +17,8 @@ from db.records import NumberRecord, RequestRecord
 # RequestList carries no zone; SmsManager is a Czech service (an inference, see the spec).
 PRAGUE = ZoneInfo("Europe/Prague")
 _ERROR = re.compile(rb"^\s*ERROR\|(\d{1,4})(?:\||\s*$)")
-MAX_ID = 32
+# Ids are opaque: integers in the legacy docs, UUIDs (36 characters) in the LTS docs.
+MAX_ID = 64
 MIN_YEAR, MAX_YEAR = 2000, 2199
 _INT = re.compile(r"-?[0-9]{1,9}", re.ASCII)
 _FLOAT = re.compile(r"-?[0-9]{1,15}(?:\.[0-9]{1,15})?", re.ASCII)
@@ -126,8 +127,13 @@ def _need(line: list[str], fields: int, what: str) -> None:
         raise LineError(f"{what} line has {len(line)} fields, expected {fields}")
 
 
+def valid_request_id(value: str) -> bool:
+    """Up to 64 characters, none of them a control, format (bidi) or space character."""
+    return 0 < len(value) <= MAX_ID and not any(unicodedata.category(c)[0] in "CZ" for c in value)
+
+
 def _request_id(value: str) -> str:
-    if not value or len(value) > MAX_ID:
+    if not valid_request_id(value):
         raise LineError("bad request id")
     return value
 
@@ -208,17 +214,30 @@ def parse_user_info(body: bytes) -> UserInfo:
     return UserInfo(credit, (line[1:2] or [""])[0] or None, (line[2:3] or [""])[0] or None)
 
 
-def parse_send(body: bytes) -> SendAnswer:
-    """``OK|request id|number,number[|custom id]``."""
-    line = _single_line(body, "Send")
-    if line[0] != "OK" or len(line) < 3:
-        raise ParseError("not an OK answer to Send", excerpt=excerpt(body))
-    numbers = [n.strip() for n in line[2].split(",") if n.strip()]
-    try:
-        request_id = _request_id(line[1])
-    except LineError as err:
-        raise ParseError(str(err), excerpt=excerpt(body)) from None
-    return SendAnswer(request_id, numbers, (line[3:4] or [""])[0] or None)
+def parse_send(body: bytes) -> list[SendAnswer]:
+    """``OK|request id|number,number[|custom id]`` per line, all lines or none.
+
+    The legacy API answers one line for all numbers; the LTS API one line per recipient
+    (``OK|id|number``). A line that is not an OK line spoils the whole answer: which of the
+    numbers were accepted would be a guess.
+    """
+    lines = _lines(body)
+    if not lines:
+        raise ParseError("empty answer to Send")
+    answers = []
+    for raw in lines:
+        try:
+            line = _fields(raw)
+            if line[0] != "OK" or len(line) < 3:
+                raise LineError("not an OK answer to Send")
+            numbers = [n.strip().lstrip("+") for n in line[2].split(",") if n.strip()]
+            if not numbers or not all(_NUMBER.fullmatch(n) for n in numbers):
+                raise LineError("bad number in a Send answer")
+            custom_id = line[3] or None if len(line) > 3 else None
+            answers.append(SendAnswer(_request_id(line[1]), numbers, custom_id))
+        except LineError as err:
+            raise ParseError(str(err), excerpt=excerpt(body)) from None
+    return answers
 
 
 def parse_price(body: bytes) -> Price:

@@ -23,7 +23,7 @@ def test_a_working_account_shows_credit_requests_masked_statuses_and_latency(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     gateway = Gateway([Account(KEY, credit=1234.5)], scale=100)
-    with SimulatorServer(gateway) as server:
+    with SimulatorServer(gateway, strict=True) as server:
         send_mix(gateway, KEY)
         code, out = check(capsys, server.url)
     assert code == 0, out
@@ -38,7 +38,7 @@ def test_a_working_account_shows_credit_requests_masked_statuses_and_latency(
 
 
 def test_a_bad_key_names_the_setting_and_exits_4(capsys: pytest.CaptureFixture[str]) -> None:
-    with SimulatorServer(Gateway([Account(KEY)])) as server:
+    with SimulatorServer(Gateway([Account(KEY)]), strict=True) as server:
         code, out = check(capsys, server.url, key="not-the-Key-0000")
     assert code == 4
     assert "rejected" in out and "SMSDASH_API_KEY" in out
@@ -62,7 +62,7 @@ def test_an_empty_request_status_is_explained_and_exits_1(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     gateway = Gateway([Account(KEY)], scale=100, faults=Faults(empty_status=1.0))
-    with SimulatorServer(gateway) as server:
+    with SimulatorServer(gateway, strict=True) as server:
         send_mix(gateway, KEY)
         code, out = check(capsys, server.url)
     assert code == 1

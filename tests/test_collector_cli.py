@@ -94,7 +94,7 @@ def test_kill_9_at_any_moment_leaves_a_consistent_database_that_resumes(tmp_path
         "SMSDASH_ACCOUNT": "acme",
         "SMSDASH_POLL_INTERVAL": "0.02",
     }
-    with SimulatorServer(gateway) as server:
+    with SimulatorServer(gateway, strict=True) as server:
         env["SMSDASH_API_URL"] = server.url
         send_mix(gateway, key)
         send_mix(gateway, key)

@@ -125,7 +125,7 @@ def test_a_database_file_deleted_or_replaced_under_the_collector_stops_it(
     tmp_path: Path, how: str
 ) -> None:
     gateway = Gateway([Account(KEY)], scale=100)
-    with SimulatorServer(gateway) as server:
+    with SimulatorServer(gateway, strict=True) as server:
         send_mix(gateway, KEY)
         proc, path = _run_collector(tmp_path, server.url)
         try:

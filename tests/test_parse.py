@@ -62,9 +62,9 @@ def test_user_info_send_and_price_answers() -> None:
     assert parse.parse_user_info(b"9999.50|SMSMANAGER|high\n") == parse.UserInfo(
         9999.5, "SMSMANAGER", "high"
     )
-    assert parse.parse_send(b"OK|1234|420777111220,420777111221|42") == parse.SendAnswer(
-        "1234", ["420777111220", "420777111221"], "42"
-    )
+    assert parse.parse_send(b"OK|1234|420777111220,420777111221|42") == [
+        parse.SendAnswer("1234", ["420777111220", "420777111221"], "42")
+    ]
     assert parse.parse_price(b"2|1|5|1.10|2.20").total == 2.2
     with pytest.raises(ParseError):
         parse.parse_user_info(b"nan|x|y")

@@ -104,7 +104,7 @@ def test_status_of_an_unknown_or_missing_request_is_an_error(url: str) -> None:
 
 
 def test_user_info_and_price_answers(url: str) -> None:
-    assert call(url, "GetUserInfo", apikey=KEY).text == "100.00|SMSMANAGER|high"
+    assert call(url, "GetUserInfo", apikey=KEY).text == "100.00|SMSMANAGER|high\n"
     price = call(
         url,
         "GetPrice",

@@ -33,6 +33,9 @@ class Account:
     senders: frozenset[str] = frozenset({"SMSMANAGER", "MyShop", "Doctor", "Bank"})
     default_sender: str = "SMSMANAGER"
     default_gateway: str = "high"
+    # Older clients log in with ``username`` + the SHA-1 hex of ``password`` instead of a key.
+    username: str | None = None
+    password: str | None = None
 
 
 @dataclass
@@ -80,6 +83,7 @@ class SimRequest:
     parts: int
     numbers: list[SimNumber] = field(default_factory=list)
     custom_id: str | None = None
+    seq: int = 0  # creation order; ids are opaque (UUIDs need not sort)
 
 
 @dataclass(frozen=True)
