@@ -187,3 +187,29 @@ def test_the_demo_feeds_a_live_dashboard_and_one_ctrl_c_stops_everything(tmp_pat
     assert code == 0, proc.stderr.read().decode() if proc.stderr else ""
     with pytest.raises(requests.ConnectionError):
         requests.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
+
+
+def test_once_exits_4_when_the_key_is_rejected(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    with SimulatorServer(Gateway([Account("the-right-key-0001")]), strict=True) as server:
+        argv = ["once", "--api-key", "a-wrong-key-0002", "--api-url", server.url]
+        assert main([*argv, "--database-url", url]) == 4
+
+
+def test_database_errors_never_show_statement_parameters(
+    sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from db.migrate import upgrade
+
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    with pytest.raises(IntegrityError) as info, engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO messages (account, request_id, number) VALUES (:a, NULL, :n)"),
+            {"a": "acme", "n": "420777123456"},
+        )
+    assert "420777123456" not in str(info.value)
+    assert "parameters hidden" in str(info.value)

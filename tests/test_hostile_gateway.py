@@ -292,3 +292,22 @@ def test_sigterm_in_the_middle_of_a_trickling_call_stops_the_collector_within_20
     assert code == 0 and stopped < 20
     assert calls and calls[0][0] == "RequestList" and "stopping" in (calls[0][2] or "")
     assert KEY not in log
+
+
+def test_a_garbage_status_line_with_a_nul_byte_is_recorded_on_every_database(
+    engine: Engine,
+) -> None:
+    def garbage(h: hostile.Handler) -> None:
+        h.wfile.write(b"HTTP/1.1 2\x0000 \xff\xfe OK\r\n\r\n")
+
+    with hostile.HostileServer({"*": garbage}) as server:
+        poller = make_poller(server.url, engine, KEY)
+        poller.cycle()
+        poller.cycle()
+    with engine.connect() as conn:
+        rows = conn.execute(select(ApiCall.method, ApiCall.outcome, ApiCall.detail)).all()
+    assert {(m, o) for m, o, _ in rows} == {
+        ("RequestList", "connection"),
+        ("GetUserInfo", "connection"),
+    }
+    assert all("\x00" not in (d or "") for _, _, d in rows)
