@@ -20,7 +20,7 @@ from db.models import Message, Request
 from tests.conftest import ROOT
 from tests.sim_helpers import assert_changes_recorded_once, send_mix, stored_states, true_states
 
-COMMANDS = ["run", "once", "init-db", "simulate", "demo"]
+COMMANDS = ["check", "run", "once", "init-db", "simulate", "demo"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
