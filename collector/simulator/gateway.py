@@ -19,6 +19,7 @@ from collector.simulator.model import (
     CallLogEntry,
     Clock,
     Faults,
+    ManualClock,
     SendResult,
     SimError,
     SimNumber,
@@ -35,6 +36,7 @@ __all__ = [
     "CallLogEntry",
     "Faults",
     "Gateway",
+    "ManualClock",
     "SimError",
     "derived_request_state",
     "prague_text",
@@ -54,9 +56,10 @@ class Gateway:
         list_window: float = 86_400.0,
         uuid_ids: bool = False,
         strict: bool = False,
+        clock: Clock | None = None,
     ) -> None:
         self.accounts = {a.api_key: a for a in (accounts or [Account("test-key")])}
-        self.clock = Clock(scale)
+        self.clock = clock or Clock(scale)
         self.deterministic = seed is None
         self.rng = random.Random(seed)
         self.fault_rng = random.Random(0 if seed is None else seed + 1)

@@ -119,6 +119,20 @@ class Clock:
         return self.start + timedelta(seconds=(time.monotonic() - self._t0) * self.scale)
 
 
+class ManualClock(Clock):
+    """Gateway time that moves only when told to: paths are tested step by step under any load."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        super().__init__(1.0, start)
+        self.offset = 0.0
+
+    def advance_to(self, seconds: float) -> None:
+        self.offset = max(self.offset, seconds)
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=self.offset)
+
+
 def derived_request_state(states: list[int]) -> int:
     """A request's state from its numbers' states: 3 while partly sent."""
     live = [s for s in states if s not in REQUEST_STATE_FINAL]
