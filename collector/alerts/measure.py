@@ -14,7 +14,9 @@ from db.read.health import runway
 from db.types import from_epoch
 
 AUTH_ERROR = 103
-SERVER_SIDE = ("server_error", "timeout", "connection", "unparseable")
+# An empty RequestStatus page is an answer, not a failure; every other outcome but
+# client_error (9xx, 503, timeouts, connections, garbled, redirected, oversized) is the far side's.
+ANSWERED = ("ok", "empty")
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ def measure(engine: Engine, account: str, settings: AlertSettings, now: datetime
         if rule := rules.get("api_errors"):
             agg.calls = _calls(conn, account, now - (rule.window or timedelta(0)), now)
         agg.key_rejected_at = _key_rejected(conn, account)
-        agg.last_ok = _newest(conn, account, ApiCall.outcome == "ok")
+        agg.last_ok = _newest(conn, account, ApiCall.outcome.in_(ANSWERED))
         if agg.last_ok is None:
             agg.first_call = conn.execute(
                 select(func.min(ApiCall.started_at)).where(ApiCall.account == account)
@@ -104,7 +106,13 @@ def _calls(conn: Connection, account: str, since: datetime, now: datetime) -> Ca
         select(
             func.count(),
             func.sum(case((ApiCall.outcome == "client_error", 1), else_=0)),
-            func.sum(case((ApiCall.outcome.in_(SERVER_SIDE), 1), else_=0)),
+            func.sum(
+                case(
+                    (ApiCall.outcome.in_(ANSWERED), 0),
+                    (ApiCall.outcome == "client_error", 0),
+                    else_=1,
+                )
+            ),
         ).where(ApiCall.account == account, ApiCall.started_at >= since, ApiCall.started_at <= now)
     ).one()
     return Calls(int(row[0]), int(row[1] or 0), int(row[2] or 0))
