@@ -35,7 +35,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for(what: str, check: Callable[[], Any], timeout: float = 30.0, step: float = 0.05) -> Any:
+def wait_for(what: str, check: Callable[[], Any], timeout: float = 60.0, step: float = 0.05) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if value := check():
@@ -167,7 +167,7 @@ class Alerting:
             self.poller.cycle()
             time.sleep(self.poller.settings.poll_interval)
 
-    def until(self, what: str, check: Callable[[], Any], timeout: float = 40.0) -> Any:
+    def until(self, what: str, check: Callable[[], Any], timeout: float = 90.0) -> Any:
         def step() -> Any:
             self.poller.cycle()
             return check()

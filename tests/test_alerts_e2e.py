@@ -80,7 +80,7 @@ def test_delivery_rate_fires_once_above_the_minimum_volume_and_resolves_once_whe
         assert "Delivered 0 % of 25 messages" in smtp.box.messages[0][1]
         # 250 delivered receipts lift the share to 91 %: resolved, once.
         gateway.send(KEY, numbers(0, 250, start=1000), "Doručeno")
-        run.until("the resolution", lambda: not run.firing("delivery_rate"), timeout=60)
+        run.until("the resolution", lambda: not run.firing("delivery_rate"), timeout=120)
         run.cycles(5)
     wait_for("both targets", lambda: both(receivers, "RESOLVED", "Delivery rate") == (1, 1))
     assert both(receivers, "FIRING", "Delivery rate") == (1, 1)
@@ -125,9 +125,9 @@ def test_stuck_messages_fire_once_and_resolve_once_when_the_collector_gives_up_o
         for _ in range(3):
             gateway.send(KEY, "420777777777", "test")  # SmsManager's never-final test number
         gateway.send(KEY, numbers(0, 5), "ok")
-        run.until("stuck firing", lambda: run.firing("stuck"), timeout=30)
+        run.until("stuck firing", lambda: run.firing("stuck"), timeout=90)
         wait_for("both targets", lambda: both(receivers, "FIRING", "Stuck messages") == (1, 1))
-        run.until("given up", lambda: not run.firing("stuck"), timeout=40)
+        run.until("given up", lambda: not run.firing("stuck"), timeout=90)
         run.cycles(3)
     wait_for("both targets", lambda: both(receivers, "RESOLVED", "Stuck messages") == (1, 1))
     http, _smtp = receivers
@@ -139,7 +139,7 @@ def test_a_9xx_storm_fires_api_errors_as_server_errors_once_and_resolves_once(
     engine: Engine, receivers: tuple[HttpReceiver, SmtpReceiver]
 ) -> None:
     gateway = Gateway([Account(KEY)], scale=100)
-    config = only("api_errors", window="10s", threshold=20, min_count=5, **{"for": "0s"},
+    config = only("api_errors", window="30s", threshold=20, min_count=3, **{"for": "0s"},
                   resolve_after="0s")  # fmt: skip
     with SimulatorServer(gateway) as server:
         run = alerting(
@@ -149,15 +149,18 @@ def test_a_9xx_storm_fires_api_errors_as_server_errors_once_and_resolves_once(
         run.cycles(10)
         assert run.states() == {}
         gateway.faults = Faults(server_error=1.0)  # --server-error 1: every poll answers 9xx
-        run.until("api_errors firing", lambda: run.firing("api_errors"))
+        run.until("api_errors firing", lambda: run.firing("api_errors"), timeout=90)
+        run.cycles(3)
         gateway.faults = Faults()
-        run.until("the storm's end", lambda: not run.firing("api_errors"), timeout=60)
+        # Half a minute on, the storm has left the window and the calls succeed again.
+        run.offset = timedelta(seconds=31)
+        run.until("the storm's end", lambda: not run.firing("api_errors"), timeout=120)
         run.cycles(3)
     wait_for("both targets", lambda: both(receivers, "RESOLVED", "API errors") == (1, 1))
     assert both(receivers, "FIRING", "API errors") == (1, 1)
     http, _smtp = receivers
     text = http.posts[0]["message"]
-    assert "API calls failed in the last 10 s" in text
+    assert "API calls failed in the last 30 s" in text
     assert "server errors (the gateway's side), 0 client errors" in text
 
 
@@ -225,7 +228,7 @@ def test_falling_credit_fires_on_a_short_runway_and_resolves_when_the_spend_ages
             gateway.send(KEY, numbers(0, 10, start=i * 10), "Platba")
             later = time.monotonic() + 1.1  # credit samples are stored to the second
             run.until("a second later", lambda: time.monotonic() > later)  # noqa: B023
-        run.until("credit firing", lambda: run.firing("credit"), timeout=30)
+        run.until("credit firing", lambda: run.firing("credit"), timeout=90)
         run.offset = timedelta(hours=25)  # a day later, no spend seen: no runway to fear
         run.until("resolved", lambda: not run.firing("credit"))
     wait_for("the resolution", lambda: count(http.titles(), "RESOLVED", "Credit") == 1)
@@ -248,10 +251,11 @@ def test_a_collector_that_cannot_reach_the_api_goes_stale_stops_its_heartbeat_an
         gateway.faults = Faults(drop=1.0)  # every poll: connection closed without an answer
         run.cycles(1)
         pings = len(http.pings)
-        run.until("stale firing", lambda: run.firing("collector_stale"), timeout=30)
+        run.until("stale firing", lambda: run.firing("collector_stale"), timeout=90)
         assert len(http.pings) == pings  # no successful cycle: no heartbeat
         gateway.faults = Faults()
-        run.until("resolved", lambda: not run.firing("collector_stale"), timeout=60)
+        # The collector's backoff decides when it calls again: up to a minute on a busy machine.
+        run.until("resolved", lambda: not run.firing("collector_stale"), timeout=180)
         run.cycles(3)
     assert len(http.pings) > pings
     wait_for("both targets", lambda: both(receivers, "RESOLVED", "Collector stale") == (1, 1))
