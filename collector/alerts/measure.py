@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Engine, case, func, literal_column, select
 
 from collector.alerts.config import AlertSettings
+from db.credit import runway
 from db.models import ApiCall, Message
-from db.read.health import runway
 from db.types import from_epoch
 
 AUTH_ERROR = 103

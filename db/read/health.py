@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import pairwise
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, func, select
 
+from db.credit import Runway, runway  # noqa: F401 (the health page reads them here)
 from db.models import ApiCall, CreditSample, RollupCalls
 from db.read.errors import FAILURES
 from db.read.filters import Filters, bucket, frame, to_times
@@ -140,32 +140,3 @@ def credit_series(engine: Engine, filters: Filters, seconds: int) -> pd.DataFram
     data = frame(engine, query)
     data["bucket"] = to_times(data["bucket"])
     return data
-
-
-@dataclass(frozen=True)
-class Runway:
-    credit: float | None
-    spend_per_hour: float | None
-    hours_left: float | None
-
-
-def runway(
-    engine: Engine, account: str | None, now: datetime, window: timedelta = timedelta(hours=24)
-) -> Runway:
-    """Time until the credit runs out at the recent spend rate (top-ups are not spend)."""
-    scope = [CreditSample.account == account] if account else []
-    with engine.connect() as conn:
-        samples = conn.execute(
-            select(CreditSample.observed_at, CreditSample.credit)
-            .where(CreditSample.observed_at >= now - window, *scope)
-            .order_by(CreditSample.observed_at)
-        ).all()
-    if not samples:
-        return Runway(None, None, None)
-    latest = float(samples[-1][1])
-    spent = sum(max(0.0, a[1] - b[1]) for a, b in pairwise(samples))
-    hours = (samples[-1][0] - samples[0][0]).total_seconds() / 3600
-    if hours <= 0 or spent <= 0:
-        return Runway(latest, 0.0 if hours > 0 else None, None)
-    rate = spent / hours
-    return Runway(latest, rate, latest / rate)
