@@ -19,7 +19,7 @@ def test_request_list_keeps_integer_uuid_and_64_character_ids_as_they_are(
     rid: str, newline: str
 ) -> None:
     body = f"{rid}|high|2026-03-18 10:00:00||MyShop|1|1{newline}".encode()
-    (record,) = parse.parse_request_list(body)
+    (record,) = parse.parse_request_list(body).records
     assert record.request_id == rid and record.request_state == 1
 
 
@@ -37,9 +37,14 @@ def test_request_list_keeps_integer_uuid_and_64_character_ids_as_they_are(
     ],
 )
 def test_an_id_too_long_or_with_control_or_space_characters_is_unparseable(rid: str) -> None:
-    with pytest.raises(ParseError, match="bad request id"):
-        parse.parse_request_list(f"{rid}|high|2026-03-18 10:00:00||MyShop|1|1\n".encode())
-    with pytest.raises(ParseError, match="bad request id"):
+    # The line alone is skipped (recorded), whichever check it fails first.
+    good = b"1|high|2026-03-18 10:00:00||MyShop|1|1\n"
+    line = f"{rid}|high|2026-03-18 10:00:00||MyShop|1|1\n".encode()
+    parsed = parse.parse_request_list(good + line)
+    assert [r.request_id for r in parsed.records] == ["1"] and len(parsed.rejected) == 1
+    with pytest.raises(ParseError, match="no readable line"):
+        parse.parse_request_list(line)
+    with pytest.raises(ParseError, match=r"bad request id|control or bidi"):
         parse.parse_send(f"OK|{rid}|420777111222\n".encode())
 
 
@@ -52,7 +57,7 @@ def test_an_id_of_64_characters_is_valid_and_one_of_65_is_not() -> None:
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])
 def test_request_status_lines_with_either_line_end_and_a_trailing_newline(newline: str) -> None:
     body = f"420777111222|2|0|2{newline}420777111223|1|1|1{newline}".encode()
-    assert parse.parse_request_status(body) == [
+    assert parse.parse_request_status(body).records == [
         NumberRecord("420777111222", 2, 0, 2),
         NumberRecord("420777111223", 1, 1, 1),
     ]
