@@ -48,6 +48,17 @@ def _polling(parser: argparse.ArgumentParser) -> None:
         "--read-timeout",
         help="seconds to wait for an answer (env SMSDASH_READ_TIMEOUT, default 30)",
     )
+    parser.add_argument(
+        "--metrics-addr",
+        help="serve Prometheus /metrics on host:port, e.g. 127.0.0.1:9464; `run` only "
+        "(env SMSDASH_METRICS_ADDR; default off)",
+    )
+    parser.add_argument(
+        "--metrics-allow-remote",
+        action="store_const",
+        const="true",
+        help="allow a non-loopback --metrics-addr (env SMSDASH_METRICS_ALLOW_REMOTE=true)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -101,6 +112,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         "poll_concurrency",
         "give_up_after",
         "read_timeout",
+        "metrics_addr",
+        "metrics_allow_remote",
     )
     return load({k: getattr(args, k, None) for k in keys})
 
@@ -146,13 +159,22 @@ def cmd_poll(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    metrics = None
+    if settings.metrics_addr:
+        from collector.metrics import start_metrics
+
+        metrics = start_metrics(poller, engine, settings.metrics_addr)
     log.info(
         "polling %s every %g s into %s",
         redact(settings.api_url, key),
         settings.poll_interval,
         engine.url.render_as_string(hide_password=True),
     )
-    poller.run(stop)
+    try:
+        poller.run(stop, after_cycle=metrics.after_cycle if metrics else None)
+    finally:
+        if metrics:
+            metrics.stop()
     return 0
 
 

@@ -6,6 +6,7 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -86,14 +87,24 @@ class Poller:
             calls, self._calls = self._calls, []
         return calls
 
-    def run(self, stop: threading.Event) -> None:
-        """Poll until ``stop`` is set; a cycle in progress finishes its write first."""
+    def run(
+        self,
+        stop: threading.Event,
+        after_cycle: Callable[[CycleSummary | None, float], None] | None = None,
+    ) -> None:
+        """Poll until ``stop`` is set; a cycle in progress finishes its write first.
+
+        ``after_cycle`` gets each cycle's summary (None when its write failed) and seconds.
+        """
         while not stop.is_set():
             started = time.monotonic()
+            summary = None
             try:
-                self.cycle()
+                summary = self.cycle()
             except SQLAlchemyError as exc:
                 log.error("database write failed, the next cycle will try again: %s", exc)
+            if after_cycle is not None:
+                after_cycle(summary, time.monotonic() - started)
             stop.wait(max(0.0, self.settings.poll_interval - (time.monotonic() - started)))
 
     def cycle(self) -> CycleSummary:

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from collector.client import DEFAULT_API_URL
 from collector.errors import ConfigError
+from collector.metrics_http import parse_metrics_addr
 from db.engine import DEFAULT_DATABASE_URL, DatabaseUrlError, database_url
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
@@ -28,6 +29,7 @@ class Settings:
     read_timeout: float = 30.0
     credit_interval: float = 300.0
     auth_retry: float = 300.0
+    metrics_addr: tuple[str, int] | None = None  # (host, port) of /metrics; None: off
 
     def require_key(self) -> str:
         if not self.api_key:
@@ -55,6 +57,13 @@ def _positive(name: str, raw: str, kind: type[float] | type[int]) -> float:
     if value <= 0:
         raise ConfigError(f"{name}={raw!r} must be greater than zero")
     return value
+
+
+def _flag(name: str, raw: str | None) -> bool:
+    value = (raw or "false").strip().lower()
+    if value not in {"1", "true", "yes", "0", "false", "no"}:
+        raise ConfigError(f"{name}={raw!r} is not true or false")
+    return value in {"1", "true", "yes"}
 
 
 def load(
@@ -91,6 +100,9 @@ def load(
     ):
         if (raw := get(name)) is not None:
             values[name] = _positive(f"SMSDASH_{name.upper()}", raw, kind)
+    if raw := get("metrics_addr"):
+        allow = _flag("SMSDASH_METRICS_ALLOW_REMOTE", get("metrics_allow_remote"))
+        values["metrics_addr"] = parse_metrics_addr(raw, allow_remote=allow)
     if (raw := get("give_up_after")) is not None:
         values["give_up_after"] = parse_duration("SMSDASH_GIVE_UP_AFTER", raw)
     if int(values.get("poll_concurrency", 4)) > 64:  # type: ignore[call-overload]
