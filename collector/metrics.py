@@ -54,6 +54,9 @@ AGE_LABELS = dict(
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 CYCLE_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 AUTH_ERROR = 103
+# The totals by code grow with the history kept; they are read again once their last read
+# is at most this share of the time since (every cycle until a read takes 1/20 of one).
+TOTALS_BUDGET = 0.05
 
 
 def code_label(code: int | None, known: Iterable[int]) -> str:
@@ -235,6 +238,9 @@ class CollectorMetrics:
         ProcessCollector(registry=r)
         self._final_base: dict[str, int] | None = None
         self._lock = threading.Lock()
+        self._last: MetricsSnapshot | None = None
+        self._totals_at = 0.0
+        self._totals_cost = 0.0
         self.server: MetricsServer | None = None
 
     def observe_call(self, call: ApiCallRecord) -> None:
@@ -267,11 +273,18 @@ class CollectorMetrics:
 
     def refresh(self) -> bool:
         """Read the database's figures; on failure the previous ones stay served."""
+        started = time.monotonic()
+        fresh = self._last is None or (
+            started - self._totals_at >= self._totals_cost / TOTALS_BUDGET
+        )
         try:
-            snap = snapshot(self.engine, self.account)
+            snap = snapshot(self.engine, self.account, reuse=None if fresh else self._last)
         except SQLAlchemyError as exc:
             log.warning("metrics: reading the database failed, serving older figures: %s", exc)
             return False
+        if fresh:
+            self._totals_at, self._totals_cost = started, time.monotonic() - started
+        self._last = snap
         with self._lock:
             self._count_finals(snap.outcomes)
             self._snapshot.families = _families(self.account, snap)

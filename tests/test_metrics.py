@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import socket
-from datetime import UTC, datetime
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -16,7 +17,11 @@ from collector.errors import ConfigError
 from collector.metrics import CollectorMetrics
 from collector.metrics_http import parse_metrics_addr, serve
 from collector.settings import load
-from db.records import ApiCallRecord
+from db.read.history import AGE_BUCKETS
+from db.read.metrics import snapshot
+from db.records import ApiCallRecord, NumberRecord, Observations, RequestRecord
+from db.write import record
+from tests.seed import MESSAGES, seed
 
 
 @pytest.mark.parametrize(
@@ -157,3 +162,50 @@ def test_the_server_answers_from_its_own_thread(engine: Engine) -> None:
         assert answer.headers["Content-Type"].startswith("text/plain; version=0.0.4")
     finally:
         server.stop()
+
+
+def test_the_snapshot_reads_the_seeded_truth(engine: Engine) -> None:
+    now = seed(engine)
+    snap = snapshot(engine, "acme", now)
+    mine = [m for m in MESSAGES if m.account == "acme"]
+    assert snap.outcomes == dict(Counter(m.outcome for m in mine))
+    assert snap.by_receipt() == dict(Counter(m.receipt for m in mine))
+    assert snap.by_request_state() == dict(Counter(m.request_state for m in mine))
+    ages: Counter[str] = Counter()
+    for m in mine:
+        if m.outcome == "pending":
+            age = m.minutes_ago * 60
+            ages[next(label for label, limit in AGE_BUCKETS if limit is None or age < limit)] += 1
+    assert snap.backlog == {label: ages[label] for label, _limit in AGE_BUCKETS}
+    oldest = max(m.minutes_ago for m in mine if m.outcome == "pending")
+    assert snap.oldest_pending == now - timedelta(minutes=oldest)
+    assert snap.credit == 980.0
+    # 20 CZK spent in the 9 hours between the first and the last sample
+    assert snap.runway_seconds == pytest.approx(980.0 / (20.0 / 9) * 3600)
+    assert snap.last_ok_call == now - timedelta(minutes=20)
+
+
+def test_costly_totals_are_read_again_only_within_their_time_budget(engine: Engine) -> None:
+    now = seed(engine)
+    metrics = CollectorMetrics("acme", engine)
+    metrics.refresh()
+
+    def pending() -> tuple[float, float]:
+        page = _page(metrics)
+        by_outcome = page["smsdash_messages_by_outcome"]
+        total = by_outcome[(("account", "acme"), ("outcome", "pending"))]
+        return total, sum(page["smsdash_backlog_messages"].values())
+
+    assert pending() == (3, 3)
+    listed = RequestRecord("7001", "high", now, None, "MyShop", None, 1)
+    record(engine, Observations("acme", datetime.now(UTC), listed=[listed]))
+    record(
+        engine,
+        Observations("acme", datetime.now(UTC), statuses={"7001": [NumberRecord("1", 1, 1, 1)]}),
+    )
+    metrics._totals_cost = 3600.0  # as if the last read of the totals had taken an hour
+    metrics.refresh()
+    assert pending() == (3, 4)  # the backlog is read every time
+    metrics._totals_cost = 0.0
+    metrics.refresh()
+    assert pending() == (4, 4)

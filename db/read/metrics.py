@@ -46,14 +46,17 @@ def _sum_by(codes: dict[tuple[int | None, int | None], int], index: int) -> dict
     return out
 
 
-def snapshot(engine: Engine, account: str, now: datetime | None = None) -> MetricsSnapshot:
-    """Read everything /metrics shows for ``account``: rollups and indexed probes only."""
-    now = now or datetime.now(UTC)
+Codes = dict[tuple[int | None, int | None], int]
+
+
+def totals(engine: Engine, account: str) -> tuple[Codes, dict[str, int]]:
+    """Messages by (request state, receipt) and by outcome: the rollup holds every message
+    once, under its current codes. It grows with history (hours x senders x gateways x
+    codes), so this is the one read that costs more than a few milliseconds."""
     r = RollupMessages
-    codes: dict[tuple[int | None, int | None], int] = {}
+    codes: Codes = {}
     outcomes: dict[str, int] = {}
     with engine.connect() as conn:
-        # The rollup holds every message once, under its current codes and outcome.
         rows = conn.execute(
             select(
                 nullable(r.request_state, "request_state"),
@@ -64,9 +67,28 @@ def snapshot(engine: Engine, account: str, now: datetime | None = None) -> Metri
             .where(r.account == account)
             .group_by(r.request_state, r.receipt_state, r.status)
         ).all()
-        for state, receipt, status, n in rows:
-            codes[(state, receipt)] = codes.get((state, receipt), 0) + int(n or 0)
-            outcomes[status] = outcomes.get(status, 0) + int(n or 0)
+    for state, receipt, status, n in rows:
+        codes[(state, receipt)] = codes.get((state, receipt), 0) + int(n or 0)
+        outcomes[status] = outcomes.get(status, 0) + int(n or 0)
+    return {k: v for k, v in codes.items() if v}, outcomes
+
+
+def snapshot(
+    engine: Engine,
+    account: str,
+    now: datetime | None = None,
+    reuse: MetricsSnapshot | None = None,
+) -> MetricsSnapshot:
+    """Read everything /metrics shows for ``account``: rollups and indexed probes only.
+
+    With ``reuse``, its totals by code and outcome are kept instead of read again.
+    """
+    now = now or datetime.now(UTC)
+    if reuse is None:
+        codes, outcomes = totals(engine, account)
+    else:
+        codes, outcomes = reuse.codes, reuse.outcomes
+    with engine.connect() as conn:
         oldest = conn.execute(
             select(func.min(Message.first_seen_at)).where(PENDING, Message.account == account)
         ).scalar_one()
@@ -103,7 +125,7 @@ def snapshot(engine: Engine, account: str, now: datetime | None = None) -> Metri
         runway_seconds = None
     return MetricsSnapshot(
         at=now,
-        codes={k: v for k, v in codes.items() if v},
+        codes=codes,
         outcomes=outcomes,
         backlog=backlog,
         oldest_pending=oldest,
