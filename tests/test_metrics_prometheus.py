@@ -104,6 +104,11 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
             gateway.faults = Faults()
             done = cycles_done(port)
             wait_for(lambda: cycles_done(port) >= done + 2, 60, "two cycles without faults")
+            wait_for(
+                lambda: (prom.value("count_over_time(smsdash_info[1h])") or 0) >= 3,
+                60,
+                "a few scrapes",
+            )
             settled = time.time()
             wait_for(
                 lambda: (prom.value("smsdash_metrics_snapshot_timestamp_seconds") or 0) > settled,
@@ -280,7 +285,7 @@ def test_the_real_prometheus_evaluates_every_alert_rule_without_error(live: Live
         return rules if all(r["health"] == "ok" for r in rules) else None
 
     rules = wait_for(evaluated, 30, "every rule to be evaluated")
-    assert len(rules) == 8 and all(not r.get("lastError") for r in rules)
+    assert len(rules) == 9 and all(not r.get("lastError") for r in rules)
     firing = {r["name"] for r in rules if r["state"] != "inactive"}
     # Runs of a few seconds: too short for any `for`, and the key is good.
     assert "SmsdashApiKey" not in firing and "SmsdashCollectorDown" not in firing
@@ -330,3 +335,25 @@ def test_a_scrape_during_a_long_cycle_answers_at_once_and_no_scrape_calls_the_ap
     # ... and the collector counted every call the simulator answered, no more.
     counted = samples(text)["smsdash_api_calls_total"]
     assert sum(counted.values()) == answered >= 14
+
+
+def test_a_rejected_key_fires_the_api_key_alert_in_the_real_prometheus(tmp_path: Path) -> None:
+    gateway = Gateway([Account(KEY)], scale=100)
+    with SimulatorServer(gateway) as server:
+        port = free_port()
+        env = {"SMSDASH_POLL_INTERVAL": "0.5", "SMSDASH_AUTH_RETRY": "1"}
+        with (
+            collector(tmp_path, server.url, "not-the-key", port, **env),
+            Prometheus(tmp_path, port) as prom,
+        ):
+
+            def firing() -> list[dict[str, dict[str, str]]]:
+                alerts = prom.api("alerts")["alerts"]
+                return [a for a in alerts if a["state"] == "firing"]
+
+            alerts = wait_for(firing, 60, "an alert to fire")
+    assert [a["labels"]["alertname"] for a in alerts] == ["SmsdashApiKey"]
+    assert alerts[0]["labels"]["account"] == "acme"
+    assert alerts[0]["labels"]["rule"] == "api_key"
+    assert "SMSDASH_API_KEY" in alerts[0]["annotations"]["description"]
+    assert {c.error_code for c in gateway.calls} == {103}
