@@ -27,6 +27,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from collector.client import SmsManagerClient
 from collector.metrics_http import MetricsServer, serve
 from collector.poller import CycleSummary, Poller
 from db.codes import (
@@ -252,15 +253,15 @@ class CollectorMetrics:
         elif call.outcome == "ok":
             self.key_rejected.labels(a).set(0)
 
-    def watch(self, client: object) -> None:
+    def watch(self, client: SmsManagerClient) -> None:
         """Count every call ``client`` reports, after whoever already listens to it."""
-        inner: Callable[[ApiCallRecord], None] = client.on_call  # type: ignore[attr-defined]
+        inner: Callable[[ApiCallRecord], None] = client.on_call
 
         def both(call: ApiCallRecord) -> None:
             inner(call)
             self.observe_call(call)
 
-        client.on_call = both  # type: ignore[attr-defined]
+        client.on_call = both
 
     def after_cycle(self, summary: CycleSummary | None, seconds: float) -> None:
         """Called by the poll loop after each cycle; ``summary`` is None when writing failed."""
