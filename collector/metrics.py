@@ -250,7 +250,7 @@ class CollectorMetrics:
         self.latency.labels(a, call.method).observe(max(0.0, call.duration_ms) / 1000)
         if call.error_code == AUTH_ERROR:
             self.key_rejected.labels(a).set(1)
-        elif call.outcome == "ok":
+        elif call.outcome in ("ok", "empty"):  # answered: the key works
             self.key_rejected.labels(a).set(0)
 
     def watch(self, client: SmsManagerClient) -> None:

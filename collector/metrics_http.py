@@ -1,8 +1,7 @@
-"""Where /metrics listens: the address setting, the loopback rule, the server thread."""
+"""Where /metrics listens: the address setting's syntax and the server thread."""
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -16,8 +15,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def parse_metrics_addr(raw: str, allow_remote: bool = False) -> tuple[str, int]:
-    """``host:port`` (``[::1]:9464`` for IPv6) -> (host, port), loopback unless allowed."""
+def parse_metrics_addr(raw: str) -> tuple[str, int]:
+    """``host:port`` (``[::1]:9464`` for IPv6) -> (host, port); where it may be is a setting."""
     name = "SMSDASH_METRICS_ADDR"
     host, sep, port_text = raw.strip().rpartition(":")
     if not sep or not host:
@@ -29,22 +28,7 @@ def parse_metrics_addr(raw: str, allow_remote: bool = False) -> tuple[str, int]:
         raise ConfigError(f"{name}={raw!r}: the port is not a number") from None
     if not 0 <= port <= 65535:
         raise ConfigError(f"{name}={raw!r}: the port must be 0-65535")
-    if not allow_remote and not _loopback(host):
-        raise ConfigError(
-            f"{name}={raw!r} is not a loopback address: /metrics has no authentication, so "
-            "it listens on 127.0.0.1 or ::1 unless SMSDASH_METRICS_ALLOW_REMOTE=true "
-            "(or --metrics-allow-remote) says otherwise"
-        )
     return host, port
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False  # a host name: where it points is not ours to guess
 
 
 @dataclass

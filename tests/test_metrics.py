@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from collector.__main__ import main
 from collector.errors import ConfigError
 from collector.metrics import CollectorMetrics
-from collector.metrics_http import parse_metrics_addr, serve
+from collector.metrics_http import serve
 from collector.settings import load
 from db.read.history import AGE_BUCKETS
 from db.read.metrics import snapshot
@@ -34,7 +34,7 @@ from tests.seed import MESSAGES, seed
     ],
 )
 def test_a_loopback_metrics_address_is_accepted(raw: str, want: tuple[str, int]) -> None:
-    assert parse_metrics_addr(raw) == want
+    assert load(environ={"SMSDASH_METRICS_ADDR": raw}).metrics_addr == want
 
 
 @pytest.mark.parametrize("raw", ["0.0.0.0:9464", "192.168.1.5:9464", "[::]:9464", "mon.lan:9464"])
@@ -53,7 +53,7 @@ def test_any_other_metrics_address_needs_the_operators_explicit_consent(raw: str
         ({"SMSDASH_METRICS_ADDR": "127.0.0.1:70000"}, "0-65535"),
         (
             {"SMSDASH_METRICS_ADDR": "0.0.0.0:1", "SMSDASH_METRICS_ALLOW_REMOTE": "maybe"},
-            "SMSDASH_METRICS_ALLOW_REMOTE='maybe' is not true or false",
+            "SMSDASH_METRICS_ALLOW_REMOTE='maybe' is not a yes/no value",
         ),
     ],
 )

@@ -101,6 +101,11 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
                 "the database to reach the simulator's truth",
                 every=0.3,
             )
+            wait_for(
+                lambda: {"http500", "http503", "drop"} <= {c.fault for c in gateway.calls},
+                120,
+                "each fault to have been served at least once",
+            )
             gateway.faults = Faults()
             done = cycles_done(port)
             wait_for(lambda: cycles_done(port) >= done + 2, 60, "two cycles without faults")
