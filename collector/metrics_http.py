@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from wsgiref.simple_server import WSGIServer
 
 from collector.errors import ConfigError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the settings import this module: no HTTP server code when metrics are off
+    from wsgiref.simple_server import WSGIServer
+
     from prometheus_client import CollectorRegistry
 
 log = logging.getLogger(__name__)
