@@ -218,7 +218,8 @@ class CollectorMetrics:
         )
         self.last_cycle = Gauge(
             "smsdash_last_successful_cycle_timestamp_seconds",
-            "When the newest poll cycle that wrote its results ended (Unix time).",
+            "When the newest poll cycle that wrote its results, with the key accepted and "
+            "not every call failed, ended (Unix time).",
             a,
             registry=r,
         )
@@ -268,7 +269,7 @@ class CollectorMetrics:
         self.cycles.labels(self.account).observe(seconds)
         if summary is None:
             self.cycle_failures.labels(self.account).inc()
-        elif summary.skipped is None:
+        elif not (summary.skipped or summary.key_rejected or summary.all_failed):
             self.last_cycle.labels(self.account).set(time.time())
         self.refresh()
 

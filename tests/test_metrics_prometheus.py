@@ -175,6 +175,8 @@ def test_prometheus_holds_the_backlog_by_age_and_its_oldest_age(live: Live) -> N
             select(func.count(), func.min(Message.first_seen_at)).where(PENDING)
         ).one()
     assert pending >= 2  # the never-delivered test number, once per send_mix
+    last_cycle = live.prom.value("smsdash_last_successful_cycle_timestamp_seconds")
+    assert last_cycle is not None and abs(time.time() - last_cycle) < 120
     backlog = by_label(live.prom.query('smsdash_backlog_messages{account="acme"}'), "age")
     want = {label: float(pending if label == "0-5m" else 0) for label in AGE_LABELS.values()}
     assert backlog == want
@@ -361,6 +363,10 @@ def test_a_rejected_key_fires_the_api_key_alert_in_the_real_prometheus(tmp_path:
                 return [a for a in alerts if a["state"] == "firing"]
 
             alerts = wait_for(firing, 60, "an alert to fire")
+            # Cycles run, but none counts as successful while the key is rejected.
+            assert (prom.value("smsdash_cycle_duration_seconds_count") or 0) > 0
+            assert prom.query("smsdash_last_successful_cycle_timestamp_seconds") == {}
+            assert prom.value("smsdash_api_key_rejected") == 1
     assert [a["labels"]["alertname"] for a in alerts] == ["SmsdashApiKey"]
     assert alerts[0]["labels"]["account"] == "acme"
     assert alerts[0]["labels"]["rule"] == "api_key"
