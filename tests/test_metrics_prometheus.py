@@ -315,7 +315,6 @@ def test_promtool_checks_the_rules_and_passes_their_unit_tests() -> None:
 def test_a_scrape_during_a_long_cycle_answers_at_once_and_no_scrape_calls_the_api(
     tmp_path: Path,
 ) -> None:
-    binary("prometheus")
     gateway = Gateway([Account(KEY)], scale=100, faults=Faults(latency=0.7))
     with SimulatorServer(gateway) as server:
         send_mix(gateway, KEY)
