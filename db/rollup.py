@@ -1,4 +1,4 @@
-"""Rollup maintenance: the deltas one write causes, and a rebuild from the raw tables."""
+"""Rollup maintenance: keys, buckets and the deltas one write causes (hourly and daily)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 
 from db.bulk import add_counts, insert_missing, placeholder
+from db.days import BY_HOURLY, day_counts
 from db.models import (
     FilterValue,
     Message,
@@ -153,17 +154,22 @@ class Deltas:
         ] += 1
 
     def apply(self, conn: Connection) -> None:
-        _add(conn, MESSAGES, self.messages, "messages")
-        _add(conn, OUTCOMES, self.outcomes, "messages")
-        _add(conn, DELAYS, self.delays, "messages")
-        _add(conn, CALLS, self.calls, "calls")
+        for table, counts in (
+            (MESSAGES, self.messages),
+            (OUTCOMES, self.outcomes),
+            (DELAYS, self.delays),
+            (CALLS, self.calls),
+        ):
+            pair = BY_HOURLY[table.name]
+            _add(conn, table, counts, pair.count)
+            _add(conn, pair.daily, day_counts(table.name, counts), pair.count)
         if self.filters:
             insert_missing(
                 conn, FILTERS.name, ("account", "sender", "gateway"), sorted(self.filters)
             )
 
 
-def _add(conn: Connection, table: Table, counts: Counts, column: str) -> None:
+def _add(conn: Connection, table: Table, counts: dict[tuple[Any, ...], int], column: str) -> None:
     rows = [(*key, n) for key, n in counts.items() if n]
     if not rows:
         return

@@ -71,6 +71,7 @@ def calls_over_time(engine: Engine, filters: Filters, seconds: int) -> pd.DataFr
         ],
         [bucket(ApiCall.started_at, seconds).label("bucket"), ApiCall.method, ApiCall.outcome],
         rollups=hourly(seconds),
+        step=(seconds, 0),
     ).rename(columns={"n": "calls"})
     data = data.sort_values("bucket").reset_index(drop=True)
     data["bucket"] = to_times(data["bucket"].astype("int64"))

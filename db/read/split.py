@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Engine, case, func, select
 
 from db.models import ApiCall, Message, RollupCalls, RollupMessages, RollupOutcomes
 from db.read.filters import Filters
+from db.read.parts import rollup_queries, rollup_scope
 from db.rollup import HOUR
 from db.types import epoch, from_epoch
 
@@ -73,17 +74,6 @@ def split(filters: Filters, rollups: bool = True, newest: int | None = None) -> 
     return Split(first, last, tuple(edges), tuple(outside))
 
 
-def rollup_scope(table: Any, filters: Filters) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    if filters.account:
-        conditions.append(table.account == filters.account)
-    if filters.sender and hasattr(table, "sender"):
-        conditions.append(table.sender == filters.sender)
-    if filters.gateway and hasattr(table, "gateway"):
-        conditions.append(table.gateway == filters.gateway)
-    return conditions
-
-
 def totals(
     engine: Engine,
     queries: Sequence[Any],
@@ -139,28 +129,26 @@ def _counts(
     cols: tuple[Sequence[Any], Sequence[Any]],
     where: tuple[Sequence[ColumnElement[bool]], Sequence[ColumnElement[bool]]],
     rollups: bool,
+    step: tuple[int, int] | None,
 ) -> pd.DataFrame:
-    """Whole hours from the ``rollup`` (table, count column), partial hours from ``raw`` rows."""
+    """Whole hours from the ``rollup`` (table, count column), partial hours from ``raw`` rows.
+
+    ``step`` is (bucket seconds, offset) when the columns bucket by time.
+    """
     table, total = rollup
     parts = split_at(engine, filters, time_column, rollups)
     rollup_cols, raw_cols = cols
-    queries = []
-    if parts.first_hour is not None:
-        queries.append(
-            select(*rollup_cols, func.sum(total))
-            .where(
-                table.hour >= parts.first_hour,
-                table.hour < parts.end_hour,
-                *rollup_scope(table, filters),
-                *where[0],
-            )
-            .group_by(*rollup_cols)
-        )
+    queries: list[Any] = []
+    minus: list[Any] = []
+    if parts.first_hour is not None and parts.end_hour is not None:
+        scope = [*rollup_scope(table, filters), *where[0]]
+        hours = (parts.first_hour, parts.end_hour)
+        queries, minus = rollup_queries(table, total, list(rollup_cols), scope, hours, step)
     queries += [
         select(*raw_cols, func.count()).where(*raw(edge), *where[1]).group_by(*raw_cols)
         for edge in parts.edges
     ]
-    minus = [
+    minus += [
         select(*raw_cols, func.count()).where(*raw(part), *where[1]).group_by(*raw_cols)
         for part in parts.outside
     ]
@@ -176,11 +164,13 @@ def message_counts(
     raw_where: Sequence[ColumnElement[bool]] = (),
     rollups: bool = True,
     table: type[RollupMessages] | type[RollupOutcomes] = RollupMessages,
+    step: tuple[int, int] | None = None,
 ) -> pd.DataFrame:
     """Messages first seen in the range, counted by the given (equally labelled) columns.
 
     ``table`` is the rollup the ``rollup_cols`` belong to: rollup_outcomes has a third of
-    the rows, for counts that need no request state or receipt.
+    the rows, for counts that need no request state or receipt. ``step``: (bucket seconds,
+    offset) when the columns bucket the time.
     """
     return _counts(
         engine,
@@ -191,6 +181,7 @@ def message_counts(
         (rollup_cols, raw_cols),
         (rollup_where, raw_where),
         rollups,
+        step,
     )
 
 
@@ -200,8 +191,12 @@ def call_counts(
     rollup_cols: Sequence[Any],
     raw_cols: Sequence[Any],
     rollups: bool = True,
+    step: tuple[int, int] | None = None,
 ) -> pd.DataFrame:
-    """API calls started in the range, counted by the given (equally labelled) columns."""
+    """API calls started in the range, counted by the given (equally labelled) columns.
+
+    ``step``: (bucket seconds, offset) when the columns bucket the time.
+    """
     return _counts(
         engine,
         filters,
@@ -211,6 +206,7 @@ def call_counts(
         (rollup_cols, raw_cols),
         ((), ()),
         rollups,
+        step,
     )
 
 
