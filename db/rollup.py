@@ -17,7 +17,7 @@ from sqlalchemy import (
     func,
 )
 
-from db.bulk import add_counts, insert_missing, placeholder
+from db.bulk import add_counts, insert_missing
 from db.days import BY_HOURLY, day_counts
 from db.models import (
     FilterValue,
@@ -171,16 +171,9 @@ class Deltas:
 
 def _add(conn: Connection, table: Table, counts: dict[tuple[Any, ...], int], column: str) -> None:
     rows = [(*key, n) for key, n in counts.items() if n]
-    if not rows:
-        return
-    keys = tuple(c.name for c in table.primary_key.columns)
-    add_counts(conn, table.name, keys, column, rows)
-    # Rows that may have dropped to zero: remove them by key (a scan would touch them all).
-    emptied = [row[:-1] for row in rows if row[-1] < 0]
-    if emptied:
-        mark = placeholder(conn)
-        where = " AND ".join(f"{k} = {mark}" for k in keys)
-        conn.exec_driver_sql(f"DELETE FROM {table.name} WHERE {column} = 0 AND {where}", emptied)
+    if rows:
+        keys = tuple(c.name for c in table.primary_key.columns)
+        add_counts(conn, table.name, keys, column, rows)
 
 
 def delay_sql(seconds: Any) -> Any:
