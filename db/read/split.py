@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -102,9 +103,32 @@ def split_at(engine: Engine, filters: Filters, column: Any, rollups: bool = True
     """split(), knowing the newest time in ``column`` (indexed: one probe)."""
     if not (ROLLUPS and rollups):
         return split(filters, rollups)
+    return split(filters, rollups, _newest(engine, column))
+
+
+# (engine, column) -> (when read, newest): a page asks for the same probe many times over.
+_NEWEST: dict[tuple[int, str], tuple[float, int | None]] = {}
+NEWEST_FOR_S = 2.0
+
+
+def _newest(engine: Engine, column: Any) -> int | None:
+    """The newest time in ``column``, read at most every NEWEST_FOR_S seconds per engine.
+
+    A stale value costs no exactness: it only picks which side of a partial hour is read
+    from raw rows, and both sides are read as they are now.
+    """
+    key = (id(engine), f"{column.class_.__name__}.{column.key}")
+    now = time.monotonic()
+    cached = _NEWEST.get(key)
+    if cached is not None and now - cached[0] < NEWEST_FOR_S:
+        return cached[1]
     with engine.connect() as conn:
-        newest = conn.execute(select(func.max(epoch(column)))).scalar()
-    return split(filters, rollups, None if newest is None else int(newest))
+        value = conn.execute(select(func.max(epoch(column)))).scalar()
+    newest = None if value is None else int(value)
+    if len(_NEWEST) > 64:
+        _NEWEST.clear()
+    _NEWEST[key] = (now, newest)
+    return newest
 
 
 def percentiles(histogram: dict[float, int], quantiles: Sequence[float]) -> list[float]:
