@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from db.models import RollupOutcomes, RollupOutcomesDay
-from db.read import backlog, errors, health, messages, overview, parts, split
+from db.read import backlog, errors, health, history, messages, overview, parts, split
 from db.read.filters import Filters, sliding_start
 from db.records import ApiCallRecord, NumberRecord, Observations, RequestRecord
 from db.write import record
@@ -85,6 +85,7 @@ def figures(engine: Engine, f: Filters, seconds: int, offset: int) -> tuple[Any,
                 backlog.time_to_final(engine, f),
                 health.latency(engine, f),
                 health.calls_over_time(engine, f, seconds),
+                history.backlog_over_time(engine, f, seconds, offset),
             ),
         ),
         messages.count(engine, messages.MessageQuery(f, finality="final")),

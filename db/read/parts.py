@@ -108,9 +108,10 @@ def rollup_queries(
         added.append(on_hours(or_(*around)))
     if not offset:
         return added, []
-    time_of_day = hour % DAY
-    spill = time_of_day >= DAY - offset if shift == 0 else time_of_day < DAY - offset
-    in_days = (hour >= first_day, hour < end_day, spill)
+    # The spill hours listed, not filtered: each is an index probe, not a scan of every hour.
+    moved = range(DAY - offset, DAY) if shift == 0 else range(0, DAY - offset)
+    spill = [day + at for day in range(first_day, end_day, DAY) for at in moved[::HOUR]]
+    in_days = (hour.in_(spill),)
     as_placed = [adapt(c, hourly, hourly, hour - hour % DAY + shift) for c in cols]
     added.append(on_hours(*in_days))
     return added, [on_hours(*in_days, columns=as_placed)]
