@@ -103,8 +103,11 @@ def _rollup_spans(engine: Engine, filters: Filters, first: int, seconds: int, of
     index-served parts (left since ``first``, not left yet) rather than one OR.
     """
     r = RollupOutcomes
-    scope = [r.hour < int(filters.end.timestamp()), *rollup_scope(r, filters)]
-    left = bucket(r.exit_hour, seconds, offset)
+    # "+ 0": the hour bound must not tempt SQLite into walking the primary key over every
+    # hour before the end; the exit hour's index is the narrow one.
+    scope = [r.hour + 0 < int(filters.end.timestamp()), *rollup_scope(r, filters)]
+    hourly_ends = seconds == HOUR and offset % HOUR == 0
+    left = r.exit_hour if hourly_ends else bucket(r.exit_hour, seconds, offset)
     parts = (
         (left, [r.exit_hour >= first, left > r.hour]),
         (r.exit_hour, [r.exit_hour == NOT_LEFT]),
