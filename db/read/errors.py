@@ -117,6 +117,25 @@ def _ends(engine: Engine, filters: Filters, seconds: int) -> set[int]:
     return {int(v) for v in grouped.agg(["min", "max"]).to_numpy().ravel()}
 
 
+def _hours(engine: Engine, filters: Filters, days: set[int]) -> set[int]:
+    """The first and the last hour with a failure of each kind, within the given days."""
+    if not days:
+        return set()
+    r = RollupCalls
+    start, end = int(filters.start.timestamp()), int(filters.end.timestamp())
+    query = (
+        select(func.min(r.hour), func.max(r.hour))
+        .where(
+            or_(*(and_(r.hour >= max(d, start), r.hour < min(d + DAY, end)) for d in days)),
+            r.outcome.in_(FAILURES),
+            *([r.account == filters.account] if filters.account else []),
+        )
+        .group_by(r.outcome, r.http_status, r.error_code)
+    )
+    with engine.connect() as conn:
+        return {int(hour) for row in conn.execute(query) for hour in row}
+
+
 def _key(outcome: Any, status: Any, code: Any) -> tuple[Any, ...]:
     return (outcome, None if pd.isna(status) else int(status), None if pd.isna(code) else int(code))
 
@@ -129,10 +148,9 @@ def _first_and_last(engine: Engine, filters: Filters) -> dict[tuple[Any, ...], t
     if parts.first_hour is not None and parts.end_hour is not None:
         whole = replace(filters, start=from_epoch(parts.first_hour), end=from_epoch(parts.end_hour))
         days = _ends(engine, whole, DAY)
-        for day in days:
-            start, end = max(day, parts.first_hour), min(day + DAY, parts.end_hour)
-            part = replace(filters, start=from_epoch(start), end=from_epoch(end))
-            windows += [(from_epoch(h), from_epoch(h + HOUR)) for h in _ends(engine, part, HOUR)]
+        # Each kind's first and last hour lie in its first and last day: one query over
+        # the union of those days finds them all (other kinds' days lie in between).
+        windows += [(from_epoch(h), from_epoch(h + HOUR)) for h in _hours(engine, whole, days)]
     if not windows:
         return {}
     started = ApiCall.started_at
