@@ -3,7 +3,7 @@
 The day tables are filled from the hourly rollups, which are exact already.
 
 Revision ID: 0008_day_rollups
-Revises: 0005
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_day_rollups"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
