@@ -177,20 +177,24 @@ def load_average() -> list[float]:
 
 
 def databases(
-    sizes: list[int], folder: Path, postgres: str | None, schema_prefix: str
+    sizes: list[int],
+    folder: Path,
+    postgres: str | None,
+    schema_prefix: str,
+    engines: tuple[str, ...] = ("sqlite", "postgresql"),
 ) -> dict[str, dict[int, tuple[str, dict[str, Any]]]]:
     """engine -> size -> (URL, build figures): SQLite files, and the same rows in PostgreSQL."""
     from bench.pgload import ensure_postgres
 
-    found: dict[str, dict[int, tuple[str, dict[str, Any]]]] = {"sqlite": {}}
-    if postgres:
-        found["postgresql"] = {}
+    postgres = postgres if "postgresql" in engines else None
+    found: dict[str, dict[int, tuple[str, dict[str, Any]]]] = {}
     for size in sizes:
         path, meta = ensure(folder, size)
-        found["sqlite"][size] = (f"sqlite:///{path}", meta)
+        if "sqlite" in engines:
+            found.setdefault("sqlite", {})[size] = (f"sqlite:///{path}", meta)
         if postgres:
             url, seconds = ensure_postgres(postgres, path, f"{schema_prefix}{size}")
-            found["postgresql"][size] = (url, {**meta, "load_seconds": seconds})
+            found.setdefault("postgresql", {})[size] = (url, {**meta, "load_seconds": seconds})
     return found
 
 
@@ -202,9 +206,10 @@ def run(
     repeat: int = 5,
     schema_prefix: str = "bench_",
     with_apptest: bool = True,
+    engines: tuple[str, ...] = ("sqlite", "postgresql"),
 ) -> dict[str, Any]:
     """Rounds alternate engines and sizes (a process each) so a busy spell hits all alike."""
-    dbs = databases(sizes, folder, postgres, schema_prefix)
+    dbs = databases(sizes, folder, postgres, schema_prefix, engines)
     runs: dict[tuple[str, int], list[dict[str, Any]]] = {}
     loads: list[list[float]] = []
     for _ in range(rounds):
@@ -297,6 +302,9 @@ def main() -> None:
     parser.add_argument(
         "--rounds", type=int, default=3, help="measurements per size, alternating; medians kept"
     )
+    parser.add_argument(
+        "--engines", default="sqlite,postgresql", help="which of sqlite,postgresql to measure"
+    )
     parser.add_argument("--measure", nargs=4, help=argparse.SUPPRESS)
     parser.add_argument("--apptest", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -315,7 +323,8 @@ def main() -> None:
             drop_schema(args.postgres, "bench_small_20000")  # throwaway, in CI's test database
     else:
         sizes = [int(s) for s in args.sizes.split(",")]
-        results = run(sizes, args.folder, args.postgres, args.rounds)
+        engines = tuple(args.engines.split(","))
+        results = run(sizes, args.folder, args.postgres, args.rounds, engines=engines)
     write_result("dashboard-small" if args.small else "dashboard", results)
 
 
