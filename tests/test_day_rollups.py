@@ -23,7 +23,7 @@ GATEWAYS = ("high", "economy")
 FAILURES = (("server_error", 500, 912), ("client_error", 401, 103), ("timeout", None, None))
 
 
-def fill(engine: Engine, days: int = 9, requests: int = 160) -> None:
+def fill(engine: Engine, days: int = 9, requests: int = 90) -> None:
     """Messages and calls spread over ``days``, across UTC and local midnights."""
     rng = random.Random(13)
     for n in range(requests):
@@ -48,7 +48,7 @@ def fill(engine: Engine, days: int = 9, requests: int = 160) -> None:
             account = "acme" if n % 5 else "other"
             record(engine, Observations(account, later, statuses={rid: final}))
     calls = []
-    for _ in range(400):
+    for _ in range(200):
         outcome, status, code = rng.choice((("ok", 200, None),) * 3 + FAILURES)
         calls.append(
             ApiCallRecord(
@@ -104,15 +104,15 @@ def three_ways(
     return through_days
 
 
-# (offset seconds east of UTC): UTC, Prague in winter and summer, New York, Kolkata-like
-@pytest.mark.parametrize("offset", [0, 3600, 7200, -5 * 3600, 10 * 3600])
+# (offset seconds east of UTC): UTC, Prague (a day row keeps its start), New York (its end)
+@pytest.mark.parametrize("offset", [0, 3600, -5 * 3600])
 def test_a_week_of_local_days_reads_the_same_through_days_hours_and_raw_rows(
     engine: Engine, monkeypatch: pytest.MonkeyPatch, offset: int
 ) -> None:
     fill(engine)
     f = Filters(sliding_start(NOW, timedelta(days=7), offset), NOW + timedelta(seconds=1))
     result = three_ways(monkeypatch, lambda: figures(engine, f, 86400, offset))
-    assert result[0][0] > 100, "the week holds most of the messages"
+    assert result[0][0] > 60, "the week holds most of the messages"
     assert len(result[3]) >= 7, "a bucket per local day"
 
 
