@@ -1,7 +1,7 @@
 """Alert rules, instances, episodes and notifications.
 
 Revision ID: 0007
-Revises: 0006
+Revises: 0008_day_rollups
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0006"
+down_revision = "0008_day_rollups"
 branch_labels = None
 depends_on = None
 
