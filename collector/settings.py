@@ -34,6 +34,8 @@ class Settings:
     auth_retry: float = 300.0
     max_answer_bytes: int = DEFAULT_MAX_ANSWER
     allow_http: bool = False
+    write_batch: int = 500
+    write_interval: float = 1.0
 
     def require_key(self) -> str:
         if not self.api_key:
@@ -136,6 +138,8 @@ def load(
         ("read_timeout", float),
         ("credit_interval", float),
         ("auth_retry", float),
+        ("write_batch", int),
+        ("write_interval", float),
     ):
         if (raw := get(name)) is not None:
             values[name] = _positive(f"SMSDASH_{name.upper()}", raw, kind)
