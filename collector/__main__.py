@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -29,6 +30,7 @@ EXIT_CODES = (
 )
 
 log = logging.getLogger("collector")
+T = TypeVar("T")
 CHECK_EXIT_CODES = (
     "exit codes: 0 every call answered; 1 some call failed (see the diagnosis); "
     "2 configuration error; 4 API key rejected (error 103)"
@@ -51,6 +53,11 @@ def _polling(parser: argparse.ArgumentParser) -> None:
         help="API base URL (env SMSDASH_API_URL; default https://http-api.smsmanager.cz/)",
     )
     parser.add_argument("--account", help="label stored with every row (env SMSDASH_ACCOUNT)")
+    parser.add_argument(
+        "--accounts-file",
+        help="TOML file of several accounts to poll in this process, each with its own key "
+        "(env SMSDASH_ACCOUNTS_FILE; replaces --api-key and --account)",
+    )
     parser.add_argument(
         "--poll-interval", help="seconds between cycles (env SMSDASH_POLL_INTERVAL, default 30)"
     )
@@ -130,20 +137,23 @@ def _configure_logging(verbose: bool) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
+_SETTING_FLAGS = (
+    "api_key",
+    "api_url",
+    "database_url",
+    "account",
+    "poll_interval",
+    "poll_concurrency",
+    "give_up_after",
+    "read_timeout",
+    "max_answer_bytes",
+    "allow_http",
+    "accounts_file",
+)
+
+
 def _settings(args: argparse.Namespace) -> Settings:
-    keys = (
-        "api_key",
-        "api_url",
-        "database_url",
-        "account",
-        "poll_interval",
-        "poll_concurrency",
-        "give_up_after",
-        "read_timeout",
-        "max_answer_bytes",
-        "allow_http",
-    )
-    return load({k: getattr(args, k, None) for k in keys})
+    return load({k: getattr(args, k, None) for k in _SETTING_FLAGS})
 
 
 def make_client(settings: Settings, key: str) -> SmsManagerClient:
@@ -158,7 +168,7 @@ def make_client(settings: Settings, key: str) -> SmsManagerClient:
     )
 
 
-def _database(settings: Settings) -> Engine:
+def _database(settings: Settings, accounts: int = 1) -> Engine:
     """The migrated engine; any failure becomes one line naming the database and the cause."""
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -166,7 +176,9 @@ def _database(settings: Settings) -> Engine:
     from db.migrate import upgrade
 
     url = database_url(settings.database_url)
-    engine = make_engine(url)
+    # Per account: a PostgreSQL lock connection held all along, and one writing.
+    pool = {"pool_size": 2 * accounts + 3, "max_overflow": 10} if accounts > 1 else {}
+    engine = make_engine(url, **pool)
     try:
         upgrade(engine)
     except (SQLAlchemyError, OSError) as exc:
@@ -180,51 +192,109 @@ def cmd_init_db(args: argparse.Namespace) -> int:
     return 0
 
 
+def _accounts(args: argparse.Namespace, settings: Settings) -> list[Settings]:
+    """The accounts to poll: the accounts file's, or the one the single settings name."""
+    if not settings.accounts_file:
+        settings.require_key()
+        return [settings]
+    from collector.accounts import load_accounts
+
+    for name in ("api_key", "account"):
+        if getattr(args, name, None) or os.environ.get(f"SMSDASH_{name.upper()}"):
+            raise ConfigError(
+                f"SMSDASH_{name.upper()} (--{name.replace('_', '-')}) and an accounts file "
+                "are both set: the accounts file names every account and its key; unset one"
+            )
+    flags = {k: getattr(args, k, None) for k in _SETTING_FLAGS}
+    return load_accounts(settings.accounts_file, flags)
+
+
 def cmd_poll(args: argparse.Namespace) -> int:
     from collector.guard import CollectorLock, watch
     from collector.poller import Poller
 
     settings = _settings(args)
-    key = settings.require_key()
-    install_log_redaction(key)
-    engine = _database(settings)
-    lock = CollectorLock(engine, settings.account)
-    lock.acquire()
+    accounts = _accounts(args, settings)
+    for account in accounts:
+        install_log_redaction(account.require_key())
+    engine = _database(settings, len(accounts))
+    locks: list[CollectorLock] = []
     try:
+        for account in accounts:
+            lock = CollectorLock(engine, account.account)
+            lock.acquire()
+            locks.append(lock)
         file_watch = watch(engine)
-        poller = Poller(
-            make_client(settings, key),
-            engine,
-            settings,
-            check=file_watch.check if file_watch else None,
-        )
+        pollers = [
+            Poller(
+                make_client(account, account.require_key()),
+                engine,
+                account,
+                check=file_watch.check if file_watch else None,
+            )
+            for account in accounts
+        ]
         if args.command == "once":
-            summary = poller.cycle()
-            if summary.key_rejected:
+            summaries = _each(pollers, lambda p: p.cycle())
+            if any(s.key_rejected for s in summaries):
                 return EXIT_KEY
-            return EXIT_API if summary.all_failed else EXIT_OK
-        return _run(poller, settings, key, engine)
+            return EXIT_API if any(s.all_failed for s in summaries) else EXIT_OK
+        return _run(pollers, settings, engine)
     finally:
-        lock.release()
+        for lock in locks:
+            lock.release()
 
 
-def _run(poller: Poller, settings: Settings, key: str, engine: Engine) -> int:
+def _each(pollers: list[Poller], work: Callable[[Poller], T]) -> list[T]:
+    """``work`` for every account at once, each in its own thread: one account's slow or
+    failing gateway never holds up another's. The first error is raised after all end."""
+    if len(pollers) == 1:
+        return [work(pollers[0])]
+    results: dict[int, T] = {}
+    errors: list[BaseException] = []
+
+    def one(index: int, poller: Poller) -> None:
+        try:
+            results[index] = work(poller)
+        except BaseException as err:  # raised in the main thread below
+            errors.append(err)
+            for other in pollers:  # the database is gone, say: every account stops
+                other.stop()
+
+    threads = [
+        threading.Thread(target=one, args=(i, p), name=f"account-{p.settings.account}")
+        for i, p in enumerate(pollers)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(timeout=0.5)  # short waits: signal handlers run in this thread
+    if errors:
+        raise errors[0]
+    return [results[i] for i in range(len(pollers))]
+
+
+def _run(pollers: list[Poller], settings: Settings, engine: Engine) -> int:
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         log.info("signal %d: cutting the calls in flight, writing, then stopping", signum)
         stop.set()
-        poller.stop()
+        for poller in pollers:
+            poller.stop()
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    log.info(
-        "polling %s every %g s into %s",
-        redact(settings.api_url, key),
-        settings.poll_interval,
-        engine.url.render_as_string(hide_password=True),
-    )
-    poller.run(stop)
+    for poller in pollers:
+        log.info(
+            "polling account %s at %s every %g s into %s",
+            poller.settings.account,
+            redact(poller.settings.api_url),
+            poller.settings.poll_interval,
+            engine.url.render_as_string(hide_password=True),
+        )
+    _each(pollers, lambda p: p.run(stop))
     return EXIT_OK
 
 

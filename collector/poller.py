@@ -185,8 +185,9 @@ class Poller:
     def _finish(self, summary: CycleSummary, started: float) -> CycleSummary:
         self.check()
         log.info(
-            "cycle %d: %d requests listed, %d statuses fetched, %d changes written, "
+            "account %s: cycle %d: %d requests listed, %d statuses fetched, %d changes written, "
             "%d errors, %.2f s",
+            self.settings.account,
             self.cycles,
             summary.listed,
             summary.statuses,
@@ -294,8 +295,10 @@ class Poller:
                 self._auth_blocked_until = time.monotonic() + self.settings.auth_retry
             if first:
                 log.error(
-                    "SmsManager rejected the API key (error 103): set SMSDASH_API_KEY to a "
-                    "valid key from the SmsManager web interface; retrying every %g s",
+                    "account %s: SmsManager rejected the API key (error 103): put a valid key "
+                    "from the SmsManager web interface in %s; retrying every %g s",
+                    self.settings.account,
+                    self.settings.key_source,
                     self.settings.auth_retry,
                 )
             return
@@ -310,12 +313,15 @@ class Poller:
                 first, self._unreachable = self._unreachable != cause, cause
             if first:
                 log.error(
-                    "cannot reach the API at SMSDASH_API_URL=%s: %s (retrying)",
+                    "account %s: cannot reach the API at SMSDASH_API_URL=%s: %s (retrying)",
+                    self.settings.account,
                     self.client.base_url,
                     cause,
                 )
             return
-        log.warning("%s failed (%s): %s", method, err.outcome, err)
+        log.warning(
+            "account %s: %s failed (%s): %s", self.settings.account, method, err.outcome, err
+        )
 
     def _reachable(self) -> None:
         if self._unreachable is not None:

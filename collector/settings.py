@@ -36,6 +36,8 @@ class Settings:
     allow_http: bool = False
     write_batch: int = 500
     write_interval: float = 1.0
+    accounts_file: str | None = None
+    key_source: str = "SMSDASH_API_KEY"  # named when the gateway rejects the key
 
     def require_key(self) -> str:
         if not self.api_key:
@@ -115,7 +117,7 @@ def load(
     def get(name: str) -> str | None:
         return flags.get(name) or env.get(f"SMSDASH_{name.upper()}") or None
 
-    values: dict[str, object] = {"api_key": get("api_key")}
+    values: dict[str, object] = {"api_key": get("api_key"), "accounts_file": get("accounts_file")}
     if (raw := get("allow_http")) is not None:
         values["allow_http"] = parse_flag("SMSDASH_ALLOW_HTTP", raw)
     if url := get("api_url"):
