@@ -8,9 +8,9 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from types import FrameType
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -30,7 +30,6 @@ EXIT_CODES = (
 )
 
 log = logging.getLogger("collector")
-T = TypeVar("T")
 CHECK_EXIT_CODES = (
     "exit codes: 0 every call answered; 1 some call failed (see the diagnosis); "
     "2 configuration error; 4 API key rejected (error 103)"
@@ -210,6 +209,7 @@ def _accounts(args: argparse.Namespace, settings: Settings) -> list[Settings]:
 
 
 def cmd_poll(args: argparse.Namespace) -> int:
+    from collector.fleet import each_account
     from collector.guard import CollectorLock, watch
     from collector.poller import Poller
 
@@ -235,7 +235,7 @@ def cmd_poll(args: argparse.Namespace) -> int:
             for account in accounts
         ]
         if args.command == "once":
-            summaries = _each(pollers, lambda p: p.cycle())
+            summaries = each_account(pollers, lambda p: p.cycle())
             if any(s.key_rejected for s in summaries):
                 return EXIT_KEY
             return EXIT_API if any(s.all_failed for s in summaries) else EXIT_OK
@@ -243,36 +243,6 @@ def cmd_poll(args: argparse.Namespace) -> int:
     finally:
         for lock in locks:
             lock.release()
-
-
-def _each(pollers: list[Poller], work: Callable[[Poller], T]) -> list[T]:
-    """``work`` for every account at once, each in its own thread: one account's slow or
-    failing gateway never holds up another's. The first error is raised after all end."""
-    if len(pollers) == 1:
-        return [work(pollers[0])]
-    results: dict[int, T] = {}
-    errors: list[BaseException] = []
-
-    def one(index: int, poller: Poller) -> None:
-        try:
-            results[index] = work(poller)
-        except BaseException as err:  # raised in the main thread below
-            errors.append(err)
-            for other in pollers:  # the database is gone, say: every account stops
-                other.stop()
-
-    threads = [
-        threading.Thread(target=one, args=(i, p), name=f"account-{p.settings.account}")
-        for i, p in enumerate(pollers)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        while thread.is_alive():
-            thread.join(timeout=0.5)  # short waits: signal handlers run in this thread
-    if errors:
-        raise errors[0]
-    return [results[i] for i in range(len(pollers))]
 
 
 def _run(pollers: list[Poller], settings: Settings, engine: Engine) -> int:
@@ -294,7 +264,9 @@ def _run(pollers: list[Poller], settings: Settings, engine: Engine) -> int:
             poller.settings.poll_interval,
             engine.url.render_as_string(hide_password=True),
         )
-    _each(pollers, lambda p: p.run(stop))
+    from collector.fleet import each_account
+
+    each_account(pollers, lambda p: p.run(stop))
     return EXIT_OK
 
 
