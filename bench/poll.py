@@ -134,7 +134,7 @@ def main() -> None:
     setup_logging()
     interval, scale = 5.0, 2.0
     if args.small:
-        args.requests, args.latency, args.concurrency, args.final_messages = 200, 0.02, 4, 30
+        args.requests, args.latency, args.concurrency, args.final_messages = 400, 0.02, 4, 30
         args.accounts, args.per_account, args.accounts_latency = 4, 10, 0.05
         args.accounts_window, interval, scale = 8.0, 1.0, 20.0
     result: dict[str, Any] = {}

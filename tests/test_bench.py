@@ -56,7 +56,7 @@ def test_the_poll_benchmark_measures_freshness_reaches_final_and_polls_many_acco
     assert cycle["statuses_fetched"] == cycle["requests"] and cycle["concurrency"] == 4
     assert 0 < cycle["first_status_row_s"] < cycle["cycle_s"], "written during the cycle"
     assert cycle["change_to_row"]["n"] > 0 and cycle["change_to_row"]["p99_s"] > 0
-    assert cycle["answer_to_row"]["p50_s"] <= cycle["change_to_row"]["p50_s"]
+    assert cycle["answer_to_row"]["n"] >= cycle["change_to_row"]["n"]
     assert result["until_final"]["all_final"] is True
     assert result["until_final"]["status_calls_after_all_final"] == 0
     fleet = result["accounts"]["many_accounts"]
