@@ -274,9 +274,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     from collector.check import run_check
 
     settings = _settings(args)
-    key = settings.require_key()
-    install_log_redaction(key)
-    return run_check(make_client(settings, key), settings, sys.stdout)
+    accounts = _accounts(args, settings)
+    codes = []
+    for account in accounts:  # one after another: the report is read top to bottom
+        key = account.require_key()
+        install_log_redaction(key)
+        codes.append(run_check(make_client(account, key), account, sys.stdout))
+    return EXIT_KEY if EXIT_KEY in codes else max(codes)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -158,3 +158,24 @@ def test_once_with_an_accounts_file_polls_every_account_and_exits_4_for_a_reject
     assert {o for _m, _s, o, _c in _calls(engine, "storm")} == {"server_error"}
     assert _calls(engine, "rejected")[0][3] == 103
     engine.dispose()
+
+
+def test_check_with_an_accounts_file_checks_every_account_in_turn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gateway = _gateway(storm_latency=0.0)
+    with SimulatorServer(gateway) as server:
+        send_mix(gateway, HEALTHY)
+        env = _env(tmp_path, f"sqlite:///{tmp_path / 'x.db'}", server.url)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.delenv("SMSDASH_API_KEY", raising=False)
+        monkeypatch.delenv("SMSDASH_ACCOUNT", raising=False)
+        assert main(["check"]) == 4
+    out = capsys.readouterr().out
+    assert [line.split("'")[1] for line in out.splitlines() if "account label" in line] == [
+        "healthy",
+        "storm",
+        "rejected",
+    ]
+    assert not any(key in out for key in (HEALTHY, STORM, REJECTED))
