@@ -9,6 +9,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import requests
 from sqlalchemy import Engine
@@ -99,6 +100,7 @@ def make_poller(
     interval: float,
     key: str = KEY,
     account: str = "bench",
+    **options: Any,
 ) -> Poller:
     settings = Settings(
         api_key=key,
@@ -108,6 +110,7 @@ def make_poller(
         poll_interval=interval,
         poll_concurrency=concurrency,
         read_timeout=30,
+        **options,
     )
     session = requests.Session()
     adapter = requests.adapters.HTTPAdapter(pool_maxsize=concurrency + 2)

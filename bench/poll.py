@@ -30,15 +30,18 @@ from db.models import ApiCall, Message
 log = logging.getLogger("bench.poll")
 
 
-def cycle_time(n: int, latency: float, concurrency: int, folder: Path) -> dict[str, Any]:
-    """Two cycles: the first timed against N·L/C; the second sees the changes since."""
+def cycle_time(
+    n: int, latency: float, concurrency: int, folder: Path, **options: Any
+) -> dict[str, Any]:
+    """Two cycles: the first timed against N·L/C; the second sees the changes since.
+    ``options`` (write_batch, write_interval) set the reference run's write batches."""
     sim = Simulator(latency, scale=1)
-    db_url = f"sqlite:///{folder / 'poll-cycle.db'}"
+    db_url = f"sqlite:///{folder / f'poll-cycle-{len(options)}.db'}"
     load_before = loadavg()
     try:
         # ...8 numbers wait on receipt 5 for two minutes: all stay due, and change meanwhile
         sim.send([f"42077{i:06d}8" for i in range(n)])
-        poller = make_poller(sim.url, migrated(db_url), concurrency, 30)
+        poller = make_poller(sim.url, migrated(db_url), concurrency, 30, **options)
         watcher = Watcher(db_url)
         watcher.start()
         start = time.monotonic()
@@ -128,7 +131,11 @@ def main() -> None:
     parser.add_argument("--per-account", type=int, default=100, help="requests per account")
     parser.add_argument("--accounts-latency", type=float, default=0.5)
     parser.add_argument("--accounts-window", type=float, default=90.0, help="seconds polled")
-    parser.add_argument("--only", choices=("cycle", "final", "accounts"), help="run one phase only")
+    parser.add_argument(
+        "--only",
+        choices=("cycle", "final", "accounts", "reference"),
+        help="run one phase only (reference: the cycle phase with one write per cycle)",
+    )
     parser.add_argument("--small", action="store_true", help="a quick run (CI keeps it working)")
     args = parser.parse_args()
     setup_logging()
@@ -143,6 +150,17 @@ def main() -> None:
         if args.only in (None, "cycle"):
             result["cycle"] = cycle_time(args.requests, args.latency, args.concurrency, folder)
             log.info("cycle: %s", result["cycle"])
+        if args.only == "reference":
+            # The whole cycle in one write at its end, as before progressive writes.
+            result["reference"] = cycle_time(
+                args.requests,
+                args.latency,
+                args.concurrency,
+                folder,
+                write_batch=20_000,
+                write_interval=86_400.0,
+            )
+            log.info("one write per cycle: %s", result["reference"])
         if args.only in (None, "final"):
             result["until_final"] = until_final(
                 args.final_messages, args.latency, args.concurrency, folder
