@@ -241,6 +241,9 @@ class Poller:
                         break
                     except queue.Empty:
                         self._write_statuses(batch.take(), summary)
+                        if all(f.done() for f in futures) and answers.empty():
+                            # Each fetch puts before it ends: this would be a bug, not a wait.
+                            raise RuntimeError("a status fetch ended without its answer") from None
                 if batch.ready() or remaining == 1:
                     self._write_statuses(batch.take(), summary)
             for future in futures:
