@@ -81,6 +81,17 @@ def _polling(parser: argparse.ArgumentParser) -> None:
         const="1",
         help="allow a plain http:// API URL to another host (env SMSDASH_ALLOW_HTTP)",
     )
+    parser.add_argument(
+        "--metrics-addr",
+        help="serve Prometheus /metrics on host:port, e.g. 127.0.0.1:9464; `run` only "
+        "(env SMSDASH_METRICS_ADDR; default off)",
+    )
+    parser.add_argument(
+        "--metrics-allow-remote",
+        action="store_const",
+        const="true",
+        help="allow a non-loopback --metrics-addr (env SMSDASH_METRICS_ALLOW_REMOTE=true)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -148,6 +159,8 @@ _SETTING_FLAGS = (
     "max_answer_bytes",
     "allow_http",
     "accounts_file",
+    "metrics_addr",
+    "metrics_allow_remote",
 )
 
 
@@ -198,6 +211,11 @@ def _accounts(args: argparse.Namespace, settings: Settings) -> list[Settings]:
         return [settings]
     from collector.accounts import load_accounts
 
+    if settings.metrics_addr and args.command == "run":
+        raise ConfigError(
+            "SMSDASH_METRICS_ADDR (--metrics-addr) cannot be used with an accounts file yet: "
+            "/metrics serves one account; unset one"
+        )
     for name in ("api_key", "account"):
         if getattr(args, name, None) or os.environ.get(f"SMSDASH_{name.upper()}"):
             raise ConfigError(
@@ -256,6 +274,11 @@ def _run(pollers: list[Poller], settings: Settings, engine: Engine) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    metrics = None
+    if settings.metrics_addr:  # one account only (refused with an accounts file)
+        from collector.metrics import start_metrics
+
+        metrics = start_metrics(pollers[0], engine, settings.metrics_addr)
     for poller in pollers:
         log.info(
             "polling account %s at %s every %g s into %s",
@@ -266,7 +289,12 @@ def _run(pollers: list[Poller], settings: Settings, engine: Engine) -> int:
         )
     from collector.fleet import each_account
 
-    each_account(pollers, lambda p: p.run(stop))
+    after_cycle = metrics.after_cycle if metrics else None
+    try:
+        each_account(pollers, lambda p: p.run(stop, after_cycle=after_cycle))
+    finally:
+        if metrics:
+            metrics.stop()
     return EXIT_OK
 
 
