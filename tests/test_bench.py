@@ -66,8 +66,17 @@ def test_the_dashboard_benchmark_times_every_page_at_every_range_and_runs_apptes
     assert result["load_average"]
 
 
-def test_the_poll_benchmark_reaches_final_and_then_polls_nothing(tmp_path: Path) -> None:
+def test_the_poll_benchmark_measures_freshness_reaches_final_and_polls_many_accounts(
+    tmp_path: Path,
+) -> None:
     result = run_bench("poll", tmp_path)
-    assert result["cycle"]["statuses_fetched"] == result["cycle"]["requests"]
+    cycle = result["cycle"]
+    assert cycle["statuses_fetched"] == cycle["requests"] and cycle["concurrency"] == 4
+    assert 0 < cycle["first_status_row_s"] < cycle["cycle_s"], "written during the cycle"
+    assert cycle["change_to_row"]["n"] > 0 and cycle["change_to_row"]["p99_s"] > 0
+    assert cycle["answer_to_row"]["n"] >= cycle["change_to_row"]["n"]
     assert result["until_final"]["all_final"] is True
     assert result["until_final"]["status_calls_after_all_final"] == 0
+    fleet = result["accounts"]["many_accounts"]
+    assert fleet["accounts"] == 4 and fleet["healthy_accounts"] == 2
+    assert fleet["change_to_row"]["n"] > 0 and result["accounts"]["change_to_row_p50_ratio"]
