@@ -323,9 +323,10 @@ def _run(pollers: list[Poller], settings: Settings, engine: Engine) -> int:
         )
     from collector.fleet import each_account
 
-    after_cycle = metrics.after_cycle if metrics else None
+    if metrics:
+        pollers[0].after_cycle.append(metrics.after_cycle)
     try:
-        each_account(pollers, lambda p: p.run(stop, after_cycle=after_cycle))
+        each_account(pollers, lambda p: p.run(stop))
     finally:
         if metrics:
             metrics.stop()

@@ -99,8 +99,9 @@ class Poller:
         self._stopping = threading.Event()
         self.cycles = 0
         self.ok_calls = 0  # successful API calls since start, for the heartbeat
-        # Called after every cycle (alerts, heartbeat); a failing hook is logged, never fatal.
-        self.after_cycle: list[Callable[[CycleSummary], None]] = []
+        # Called after every cycle (alerts, heartbeat, metrics) with its summary (None when
+        # its write failed) and its seconds; a failing hook is logged, never fatal.
+        self.after_cycle: list[Callable[[CycleSummary | None, float], None]] = []
 
     def _remember(self, call: ApiCallRecord) -> None:
         with self._lock:
@@ -120,33 +121,27 @@ class Poller:
         self._stopping.set()
         self.client.cancel()
 
-    def run(
-        self,
-        stop: threading.Event,
-        after_cycle: Callable[[CycleSummary | None, float], None] | None = None,
-    ) -> None:
-        """Poll until ``stop`` is set; a cycle in progress finishes its write first.
-
-        ``after_cycle`` gets each cycle's summary (None when its write failed) and seconds.
-        """
+    def run(self, stop: threading.Event) -> None:
+        """Poll until ``stop`` is set; a cycle in progress finishes its write first."""
         while not stop.is_set() and not self._stopping.is_set():
             started = time.monotonic()
-            summary = None
             try:
-                summary = self.cycle()
+                self.cycle()
             except SQLAlchemyError as exc:
                 log.error("%s; the next cycle will try again", explain(exc, self.engine.url))
-            if after_cycle is not None:
-                after_cycle(summary, time.monotonic() - started)
             stop.wait(max(0.0, self.settings.poll_interval - (time.monotonic() - started)))
 
     def cycle(self) -> CycleSummary:
-        summary = self._cycle()
-        for hook in self.after_cycle:
-            try:
-                hook(summary)
-            except Exception:
-                log.exception("after-cycle hook %s failed; polling goes on", hook)
+        started = time.monotonic()
+        summary = None
+        try:
+            summary = self._cycle()
+        finally:
+            for hook in self.after_cycle:
+                try:
+                    hook(summary, time.monotonic() - started)
+                except Exception:
+                    log.exception("after-cycle hook %s failed; polling goes on", hook)
         return summary
 
     def _cycle(self) -> CycleSummary:

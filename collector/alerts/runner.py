@@ -71,7 +71,9 @@ class AfterCycle:
         with self.engine.begin() as conn:
             conn.execute(stmt, rows)
 
-    def __call__(self, summary: CycleSummary) -> None:
+    def __call__(self, summary: CycleSummary | None, _seconds: float) -> None:
+        if summary is None:  # the cycle's write failed: nothing new to judge
+            return
         self.evaluate(self.clock())
         self.heartbeat(summary)
 
