@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -74,6 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Create or upgrade the schema and seed the code tables.",
     )
     _common(init)
+    init.add_argument(
+        "--create-reader",
+        metavar="ROLE",
+        help="PostgreSQL: also create (or update) ROLE, a login that may only SELECT, for "
+        "the dashboard; its password comes from SMSDASH_READER_PASSWORD",
+    )
     from collector.simulate_cli import add_demo_parser, add_simulate_parser
 
     add_simulate_parser(sub)
@@ -121,7 +128,17 @@ def cmd_init_db(args: argparse.Namespace) -> int:
     from db.migrate import upgrade
 
     settings = _settings(args)
-    upgrade(make_engine(settings.database_url))
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    if args.create_reader:
+        from db.roles import RoleError, create_reader
+
+        try:
+            create_reader(engine, args.create_reader, os.environ.get("SMSDASH_READER_PASSWORD"))
+        except RoleError as err:
+            log.error("%s", err)
+            return 2
+        log.info("init-db: role %s may now only read this database", args.create_reader)
     return 0
 
 
