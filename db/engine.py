@@ -81,5 +81,7 @@ def make_readonly_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
         engine = create_engine("sqlite://", creator=connect, **kwargs)
         event.listen(engine, "connect", lambda c, r: _sqlite_pragmas(c, r, writer=False))
         return engine
-    connect_args = {"options": "-c default_transaction_read_only=on"}
+    # A second guard only: the real one is a role that may only SELECT (db/roles.py). An
+    # unreachable server answers within the timeout, so a page says so instead of hanging.
+    connect_args = {"options": "-c default_transaction_read_only=on", "connect_timeout": 10}
     return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args, **kwargs)

@@ -85,5 +85,8 @@ def create_reader(engine: Engine, role: str, password: str | None = None) -> Non
         raise RoleError("--create-reader needs PostgreSQL (SQLite is opened read-only anyway)")
     with engine.begin() as conn:
         database = str(conn.execute(text("SELECT current_database()")).scalar_one())
+        # The driver's own cursor without parameters: a '%' in the password stays literal.
+        cursor = conn.connection.cursor()
         for statement in reader_statements(role, database, password):
-            conn.exec_driver_sql(statement)
+            cursor.execute(statement)
+        cursor.close()
