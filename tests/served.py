@@ -22,9 +22,11 @@ LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
 
 @contextmanager
-def streamlit(env: Mapping[str, str], *args: str, log: Path | None = None) -> Iterator[str]:
+def streamlit(
+    env: Mapping[str, str], *args: str, port: int | None = None, log: Path | None = None
+) -> Iterator[str]:
     """Run ``streamlit run dashboard/app.py`` from the repository (its .streamlit/config.toml)."""
-    port = free_port()
+    port = port or free_port()
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115
     proc = subprocess.Popen(
         [
