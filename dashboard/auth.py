@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import ipaddress
-import logging
 from collections.abc import Mapping
 from typing import Any
 
 import streamlit as st
+from streamlit.logger import get_logger
 
 from dashboard.i18n import t
 from dashboard.settings import DashboardSettings
 from db.codes import Lang
 
-log = logging.getLogger("smsdash.dashboard")
+# Streamlit's own logger set-up: same format and level as its lines in the server log.
+log = get_logger("smsdash.dashboard")
 
 
 def login_configured() -> bool:
@@ -83,7 +84,7 @@ def gate(settings: DashboardSettings, lang: Lang) -> bool:
         st.button(t("login", lang), on_click=st.login, type="primary", key="login")
         st.stop()
     if not allowed(user.to_dict(), settings):
-        log.warning("dashboard: refused a signed-in user outside the allow-list")
+        log.warning("dashboard: refused %r: not on the allow-list", str(user.get("email")))
         st.title(t("refused_title", lang))
         st.write(t("refused_body", lang))
         st.text(str(user.get("email") or ""))

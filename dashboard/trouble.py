@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 
 import streamlit as st
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from streamlit.logger import get_logger
 
 from dashboard.i18n import t
 from dashboard.settings import SettingError
 from db.codes import Lang
 from db.engine import DatabaseUrlError
 
-log = logging.getLogger("smsdash.dashboard")
+# Streamlit's own logger set-up: same format and level as its lines in the server log.
+log = get_logger("smsdash.dashboard")
 
 CAUSES: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
     "bad_url": (
