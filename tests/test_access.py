@@ -167,3 +167,30 @@ def test_a_wrong_dashboard_setting_is_named_on_the_page(
     assert not at.exception
     assert at.title[0].value == "A dashboard setting is wrong"
     assert "SMSDASH_ALLOWED_EMAILS" in at.text[0].value
+
+
+def test_without_login_the_sidebar_says_the_dashboard_is_local_only(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SMSDASH_DATABASE_URL", seeded_url)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert any("No login configured" in c.value for c in at.sidebar.caption)
+    assert at.toggle(key="numbers").value is False, "locally the switch is there, off"
+
+
+def test_without_login_a_dashboard_listening_beyond_loopback_shows_nothing(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dashboard import auth
+
+    def no_data(*_args: object) -> str:
+        raise AssertionError("a data function ran on an open network without login")
+
+    monkeypatch.setattr(auth, "listen_address", lambda: "0.0.0.0")
+    monkeypatch.setattr(data, "url", no_data)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Not served without login"
+    assert not at.metric and not at.sidebar.selectbox
+    assert auth.loopback("127.0.0.1") and auth.loopback("::1") and auth.loopback("localhost")
+    assert not auth.loopback("") and not auth.loopback("0.0.0.0") and not auth.loopback("host")

@@ -145,3 +145,18 @@ def test_the_last_gateway_error_is_shown_as_plain_text(dashboard: str, listener:
         # The raw characters are on the page as text, not turned into an element.
         expect(line).to_contain_text('<iframe src="http://127.0.0.1:')
     assert Listener.hits == []
+
+
+def test_the_server_log_says_the_dashboard_listens_on_loopback_only(dashboard: str) -> None:
+    from playwright.sync_api import expect
+
+    from tests.served import wait_for
+
+    with browser() as (context, _refused):
+        page = context.new_page()
+        page.goto(dashboard)
+        expect(page.get_by_text("No login configured").first).to_be_visible(timeout=60_000)
+    log = ARTIFACTS / "hostile-streamlit.log"
+    line = "no login configured, so it listens on 127.0.0.1 only"
+    assert wait_for(lambda: line in log.read_text(errors="replace"), 30)
+    assert "Uvicorn server started on 127.0.0.1:" in log.read_text(errors="replace")
