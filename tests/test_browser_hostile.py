@@ -123,6 +123,8 @@ def test_hostile_text_renders_as_text_and_nothing_runs_or_loads(
         page.wait_for_timeout(1000)
         page.screenshot(path=str(ARTIFACTS / f"hostile-{path or 'overview'}.png"), full_page=True)
         assert page.locator("[data-testid='stException']").count() == 0
+        # The checked-in config: no "Deploy" button or developer menu for visitors.
+        assert page.get_by_role("button", name="Deploy").count() == 0
         assert page.evaluate("window.__pwned") is None
         assert not dialogs
         # No element made from stored text: no images, frames or links to the listener.
