@@ -36,9 +36,9 @@ ACCESS_LABELS: dict[str, tuple[str, str]] = {
         "Celá telefonní čísla vypnul správce.",
     ),
     "can_write": (
-        "The dashboard's database connection could write ({reasons}). Give it a read-only role: "
+        "The dashboard's database connection could write (why: below). Give it a read-only role: "
         "smsdash-collector init-db --create-reader, then SMSDASH_DASHBOARD_DATABASE_URL.",
-        "Připojení přehledu k databázi umí zapisovat ({reasons}). Použijte roli jen pro čtení: "
+        "Připojení přehledu k databázi umí zapisovat (proč: níže). Použijte roli jen pro čtení: "
         "smsdash-collector init-db --create-reader a SMSDASH_DASHBOARD_DATABASE_URL.",
     ),
     # query parameters
