@@ -53,7 +53,7 @@ def streamlit(
             try:
                 if requests.get(f"{base}/_stcore/health", timeout=2).ok:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # refused, or too slow to answer yet
                 time.sleep(0.3)
         else:
             pytest.fail("the dashboard did not start within 90 s")
