@@ -111,7 +111,7 @@ def message_count(raw_url: str, query: messages.MessageQuery) -> int:
     return messages.count(engine(raw_url), query)
 
 
-def message_csv(raw_url: str, query: messages.MessageQuery, show_numbers: bool) -> bytes:
+def message_csv(raw_url: str, query: messages.MessageQuery, show_numbers: bool = False) -> bytes:
     """The rows as the screen shows them: numbers masked unless shown in full."""
     number = [c.key for c in messages.COLUMNS].index("number")
     return messages.to_csv(engine(raw_url), query, safe.csv_row(number, show_numbers))
