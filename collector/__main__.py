@@ -137,6 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(test)
     test.add_argument("--account", help="label stored with the records (env SMSDASH_ACCOUNT)")
+    init.add_argument(
+        "--create-reader",
+        metavar="ROLE",
+        help="PostgreSQL: also create (or update) ROLE, a login that may only SELECT, for "
+        "the dashboard; its password comes from SMSDASH_READER_PASSWORD",
+    )
     from collector.simulate_cli import add_demo_parser, add_simulate_parser
 
     add_simulate_parser(sub)
@@ -209,7 +215,20 @@ def _database(settings: Settings, accounts: int = 1) -> Engine:
 
 
 def cmd_init_db(args: argparse.Namespace) -> int:
-    _database(_settings(args)).dispose()
+    engine = _database(_settings(args))
+    try:
+        if args.create_reader:
+            from db.roles import RoleError, create_reader
+
+            try:
+                password = os.environ.get("SMSDASH_READER_PASSWORD")
+                create_reader(engine, args.create_reader, password)
+            except RoleError as err:
+                log.error("%s", err)
+                return 2
+            log.info("init-db: role %s may now only read this database", args.create_reader)
+    finally:
+        engine.dispose()
     return 0
 
 

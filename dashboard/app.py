@@ -2,24 +2,44 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import streamlit as st
 from sqlalchemy.engine import make_url
 
-from dashboard import alerts_data, controls, data
+from dashboard import alerts_data, auth, controls, data, safe, settings, trouble
 from dashboard.i18n import t
+from db.codes import Lang
 
 AUTH_ERROR = 103
 
 st.set_page_config(page_title="smsdash", page_icon="📨", layout="wide")
 
+# Before the sidebar exists, the language comes from the session or a valid link.
+lang = cast(Lang, st.session_state.get("lang") or st.query_params.get("lang"))
+lang = lang if lang in controls.LANGS else "en"
+try:
+    config = settings.load()
+except settings.SettingError as err:
+    trouble.bad_setting(err, lang)
+# Nothing below runs, and no data is read, for a visitor who is not let in.
+login = auth.gate(config, lang)
+
 url = data.url()
-state = data.state(url)
-view = controls.sidebar(data.options(url) if state in ("ok", "empty") else {})
+try:
+    state = data.state(url)
+    options = data.options(url) if state in ("ok", "empty") else {}
+except Exception as exc:
+    if not trouble.is_database_trouble(exc):
+        raise
+    trouble.show(exc, None, lang)
+view = controls.sidebar(options, config.numbers_allowed(login))
 lang = view.lang
 
 if state != "ok":
     st.title(t("no_database", lang))
-    st.info(t("no_database_body", lang, url=make_url(url).render_as_string(hide_password=True)))
+    shown = make_url(url).render_as_string(hide_password=True)
+    st.info(t("no_database_body", lang, url=safe.text(shown).replace("`", "'")))
     st.stop()
 
 last = data.last_calls(url, view.filters.account)
@@ -40,7 +60,7 @@ PAGES = [
     ("health", ":material/monitor_heart:"),
     ("alerts", ":material/notifications:"),
 ]
-st.navigation(
+pages = st.navigation(
     [
         st.Page(
             f"views/{name}.py",
@@ -51,4 +71,11 @@ st.navigation(
         )
         for name, icon in PAGES
     ]
-).run()
+)
+try:
+    pages.run()
+except Exception as exc:
+    # A database that goes away while a page reads it: the same friendly page.
+    if not trouble.is_database_trouble(exc):
+        raise
+    trouble.show(exc, make_url(url).get_backend_name(), lang)

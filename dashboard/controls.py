@@ -8,10 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import streamlit as st
 
+from dashboard import params, safe
 from dashboard.i18n import t
 from db.codes import Lang
 from db.read.filters import Filters, bucket_seconds, sliding_start
@@ -75,45 +76,64 @@ def _default(key: str, value: Any) -> None:
         st.session_state[key] = value
 
 
-def _zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def _date(raw: str | None, fallback: date) -> date:
-    try:
-        return date.fromisoformat(raw) if raw else fallback
-    except ValueError:
-        return fallback
-
-
-def sidebar(options: dict[str, list[str]]) -> View:
-    qp = st.query_params
+def sidebar(options: dict[str, list[str]], numbers_allowed: bool = True) -> View:
+    ranges = [*PRESETS, "custom"]
+    qp = params.read(
+        st.query_params.to_dict(),
+        {
+            "lang": LANGS,
+            "range": ranges,
+            "refresh": REFRESH,
+            "numbers": ["full"],
+            **{name: options.get(name, []) for name in ("account", "sender", "gateway")},
+        },
+    )
+    notes = qp.notes
     side = st.sidebar
-    _default("lang", qp.get("lang") if qp.get("lang") in LANGS else "en")
+    _default("lang", qp.get("lang") or "en")
     lang = cast(
         Lang,
         side.radio(
             "Language / Jazyk", list(LANGS), format_func=LANGS.get, horizontal=True, key="lang"
         ),
     )
-    ranges = [*PRESETS, "custom"]
-    _default("range", qp.get("range") if qp.get("range") in ranges else "24h")
+    _default("range", qp.get("range") or "24h")
     range_key = side.selectbox(
         t("range", lang), ranges, format_func=lambda k: t(k, lang), key="range"
     )
-    tz_default = qp.get("tz") or os.environ.get("SMSDASH_TIMEZONE") or _browser_zone()
+    configured = os.environ.get("SMSDASH_TIMEZONE")
+    browser = _browser_zone()
+    tz_default = qp.get("tz") or (
+        configured
+        if params.valid_zone(configured)
+        else browser
+        if params.valid_zone(browser)
+        else "UTC"
+    )
     _default("tz", tz_default)
-    tz = _zone(side.text_input(t("timezone", lang), key="tz"))
+    typed = side.text_input(t("timezone", lang), key="tz", max_chars=params.MAX_LENGTH)
+    if not params.valid_zone(typed):
+        notes.append(params.Note("tz", "why_zone"))
+    tz = params.zone(typed)
     now = rounded_now()
+    days: tuple[date, date] | None = None
     if range_key == "custom":
         today = now.astimezone(tz).date()
-        _default("from", _date(qp.get("from"), today - timedelta(days=7)))
-        _default("to", _date(qp.get("to"), today))
-        first = side.date_input(t("from", lang), key="from")
-        last = side.date_input(t("to", lang), key="to")
+        linked_from, linked_to, dated = params.custom_dates(
+            st.query_params.get("from"), st.query_params.get("to"), today
+        )
+        if "from" not in st.session_state:
+            notes.extend(dated)
+        _default("from", linked_from)
+        _default("to", linked_to)
+        earliest = params.earliest_day(today)
+        picked = [
+            side.date_input(t(k, lang), key=k, min_value=earliest, max_value=today)
+            for k in ("from", "to")
+        ]
+        first, last, spanned = params.span(*(d if isinstance(d, date) else today for d in picked))
+        notes.extend(spanned)
+        days = (first, last)
         start = datetime.combine(first, time(), tz).astimezone(UTC)
         end = datetime.combine(last + timedelta(days=1), time(), tz).astimezone(UTC)
         end = max(end, start + timedelta(hours=1))
@@ -123,21 +143,33 @@ def sidebar(options: dict[str, list[str]]) -> View:
     chosen: dict[str, str | None] = {}
     for name in ("account", "sender", "gateway"):
         choices = ["", *options.get(name, [])]
-        _default(name, qp.get(name) if qp.get(name) in choices else "")
+        _default(name, qp.get(name) or "")
         value = side.selectbox(
-            t(name, lang), choices, key=name, format_func=lambda v: v or t("all", lang)
+            t(name, lang),
+            choices,
+            key=name,
+            format_func=lambda v: safe.text(v, 80) or t("all", lang),
         )
         chosen[name] = value or None
-    _default("numbers", qp.get("numbers") == "full")
-    show = side.toggle(t("show_numbers", lang), key="numbers")
-    _default("refresh", qp.get("refresh") if qp.get("refresh") in REFRESH else "off")
+    show = False
+    if numbers_allowed:
+        _default("numbers", qp.get("numbers") == "full")
+        show = side.toggle(t("show_numbers", lang), key="numbers")
+    else:
+        # The operator's setting: no URL parameter or stale widget state turns numbers on.
+        side.caption(t("numbers_locked", lang))
+    _default("refresh", qp.get("refresh") or "off")
     refresh = side.selectbox(
         t("refresh", lang),
         list(REFRESH),
         key="refresh",
         format_func=lambda k: t("off", lang) if k == "off" else f"{k} s",
     )
-    _write_url(lang, range_key, chosen, show, refresh, tz.key)
+    for note in notes:
+        side.warning(
+            t("param_ignored", lang, name=note.name, why=t(note.why, lang, **dict(note.values)))
+        )
+    _write_url(lang, range_key, chosen, show, refresh, tz.key, days)
     view = View(
         Filters(start, end, **chosen),
         lang,
@@ -159,7 +191,13 @@ def _browser_zone() -> str:
 
 
 def _write_url(
-    lang: str, range_key: str, chosen: dict[str, str | None], show: bool, refresh: str, tz: str
+    lang: str,
+    range_key: str,
+    chosen: dict[str, str | None],
+    show: bool,
+    refresh: str,
+    tz: str,
+    days: tuple[date, date] | None,
 ) -> None:
     wanted = {
         "lang": lang,
@@ -170,9 +208,8 @@ def _write_url(
     }
     if show:
         wanted["numbers"] = "full"
-    if range_key == "custom":
-        wanted["from"] = str(st.session_state["from"])
-        wanted["to"] = str(st.session_state["to"])
+    if days is not None:
+        wanted["from"], wanted["to"] = str(days[0]), str(days[1])
     if dict(st.query_params.to_dict()) != wanted:
         st.query_params.from_dict(wanted)
 

@@ -9,6 +9,8 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
+from dashboard import safe
+from db import roles
 from db.engine import DEFAULT_DATABASE_URL, database_url, make_readonly_engine
 from db.read import backlog, errors, health, history, messages, meta, overview
 from db.read.filters import Filters
@@ -17,7 +19,12 @@ TTL = timedelta(seconds=10)
 
 
 def url() -> str:
-    return os.environ.get("SMSDASH_DATABASE_URL") or DEFAULT_DATABASE_URL
+    # The dashboard may log in as its own, read-only role (README: the reader role).
+    return (
+        os.environ.get("SMSDASH_DASHBOARD_DATABASE_URL")
+        or os.environ.get("SMSDASH_DATABASE_URL")
+        or DEFAULT_DATABASE_URL
+    )
 
 
 @st.cache_resource(show_spinner=False)
@@ -104,8 +111,10 @@ def message_count(raw_url: str, query: messages.MessageQuery) -> int:
     return messages.count(engine(raw_url), query)
 
 
-def message_csv(raw_url: str, query: messages.MessageQuery) -> bytes:
-    return messages.to_csv(engine(raw_url), query)
+def message_csv(raw_url: str, query: messages.MessageQuery, show_numbers: bool = False) -> bytes:
+    """The rows as the screen shows them: numbers masked unless shown in full."""
+    number = [c.key for c in messages.COLUMNS].index("number")
+    return messages.to_csv(engine(raw_url), query, safe.csv_row(number, show_numbers))
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -131,3 +140,8 @@ def credit(raw_url: str, filters: Filters, seconds: int) -> pd.DataFrame:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def runway(raw_url: str, account: str | None, now: datetime) -> health.Runway:
     return health.runway(engine(raw_url), account, now)
+
+
+@st.cache_data(ttl=timedelta(minutes=5), show_spinner=False)
+def write_risks(raw_url: str) -> list[str]:
+    return roles.write_risks(engine(raw_url))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dashboard.i18n_access import ACCESS_LABELS
 from db.codes import Lang
 
 LABELS: dict[str, tuple[str, str]] = {
@@ -202,6 +203,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "Nastavte platný SMSDASH_API_KEY a sběr restartujte.",
     ),
 }
+LABELS.update(ACCESS_LABELS)
 
 
 def t(key: str, lang: Lang, **values: object) -> str:

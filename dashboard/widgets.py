@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import data
+from dashboard import data, safe
 from dashboard.controls import View
 from dashboard.formatting import age_text, mask_number, message_state, state_label
 from dashboard.i18n import t
@@ -27,10 +27,12 @@ def message_table(view: View, rows: pd.DataFrame, key: str) -> pd.Series | None:
     lang = view.lang
     shown = pd.DataFrame(
         {
-            t("request_id", lang): rows["request_id"],
-            t("number", lang): [mask_number(n, view.show_numbers) for n in rows["number"]],
-            t("sender", lang): rows["sender"],
-            t("gateway", lang): rows["gateway"],
+            t("request_id", lang): [safe.text(v) for v in rows["request_id"]],
+            t("number", lang): [
+                safe.text(mask_number(n, view.show_numbers)) for n in rows["number"]
+            ],
+            t("sender", lang): [safe.text(v) for v in rows["sender"]],
+            t("gateway", lang): [safe.text(v) for v in rows["gateway"]],
             t("state", lang): [
                 message_state(r, c, lang)
                 for r, c in zip(rows["request_state"], rows["receipt_state"], strict=True)
@@ -55,8 +57,8 @@ def message_table(view: View, rows: pd.DataFrame, key: str) -> pd.Series | None:
 def timeline(view: View, account: str, request_id: str, number: str) -> None:
     lang = view.lang
     st.markdown(f"**{t('timeline', lang)}**")
-    # The id is the gateway's opaque text: shown as text, never as markdown.
-    st.text(f"{request_id} · {mask_number(number, view.show_numbers)}")
+    # Request ids and numbers came from the gateway: plain text, never Markdown.
+    st.text(f"{safe.text(request_id)} · {safe.text(mask_number(number, view.show_numbers))}")
     changes = data.timeline(data.url(), account, request_id, number)
     if changes.empty:
         st.info(t("no_rows", lang))

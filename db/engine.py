@@ -113,10 +113,13 @@ def make_readonly_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
         engine = create_engine("sqlite://", creator=connect, **kwargs)
         event.listen(engine, "connect", lambda c, r: _sqlite_pragmas(c, r, writer=False))
         return engine
-    # Options given in the URL (e.g. a search_path) are kept, the read-only one added.
+    # A second guard only: the real one is a role that may only SELECT (db/roles.py). Options
+    # given in the URL (e.g. a search_path) are kept, the read-only one added; an unreachable
+    # server answers within the timeout, so a page says so instead of hanging.
     given = parsed.query.get("options")
     options = " ".join([*([given] if isinstance(given, str) else given or ()), READ_ONLY])
-    engine = create_engine(parsed, connect_args={"options": options}, **kwargs)
+    connect_args = {"options": options, "connect_timeout": 10}
+    engine = create_engine(parsed, connect_args=connect_args, **kwargs)
     return _ping_when_idle(engine)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, controls, data, widgets
+from dashboard import charts, controls, data, safe, widgets
 from dashboard.controls import View
 from dashboard.i18n import t
 from db.read.history import AGE_BUCKETS
@@ -48,11 +48,12 @@ def render(view: View) -> None:
     if speed.empty:
         st.info(t("no_rows", lang))
     else:
-        st.plotly_chart(charts.time_to_final(speed, lang), width="stretch")
+        figure = charts.time_to_final(safe.chart_column(speed, "gateway"), lang)
+        st.plotly_chart(figure, width="stretch")
         st.dataframe(
             pd.DataFrame(
                 {
-                    t("gateway", lang): speed["gateway"],
+                    t("gateway", lang): [safe.text(g) for g in speed["gateway"]],
                     "": [t(f"measure_{m}", lang) for m in speed["measure"]],
                     "p50 (s)": speed["p50"],
                     "p90 (s)": speed["p90"],

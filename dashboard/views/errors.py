@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, controls, data
+from dashboard import charts, controls, data, safe
 from dashboard.controls import View
 from dashboard.i18n import t
 from db.codes import error_label
@@ -52,6 +52,7 @@ def render(view: View) -> None:
     if series.empty:
         st.success(t("no_errors", lang))
         return
+    series = safe.chart_column(safe.chart_column(series, "family"), "outcome")
     st.plotly_chart(charts.errors_over_time(series, lang), width="stretch")
     st.subheader(t("error_table", lang))
     table = data.error_table(url, filters)

@@ -6,7 +6,7 @@ import os
 
 import streamlit as st
 
-from dashboard import charts, controls, data, widgets
+from dashboard import charts, controls, data, safe, widgets
 from dashboard.controls import View
 from dashboard.formatting import age_text
 from dashboard.i18n import t
@@ -48,14 +48,21 @@ def render(view: View) -> None:
         st.warning(t("empty_status", lang, n=last.status_empty, of=last.status_answered))
     if last.last_error is not None:
         code = f" {last.last_error_code}" if last.last_error_code is not None else ""
-        st.caption(
+        # The detail is an excerpt of the gateway's answer: plain text only.
+        st.text(
             f"{t('last_error', lang)}: {view.local(last.last_error)} · "
-            f"{last.last_error_outcome}{code} · {last.last_error_detail or ''}"
+            f"{safe.text(last.last_error_outcome)}{code} · {safe.text(last.last_error_detail)}"
         )
+    risks = data.write_risks(url)
+    if risks:
+        st.warning(t("can_write", lang))
+        # Table names come from the database's catalogue: plain text.
+        st.text("; ".join(safe.text(r, 60) for r in risks))
 
     seconds = max(60, view.bucket)
     st.subheader(t("calls_over_time", lang))
     calls = data.calls_over_time(url, filters, seconds)
+    calls = safe.chart_column(safe.chart_column(calls, "method"), "outcome")
     widgets.chart(view, calls, lambda d: charts.calls_over_time(d, lang))
     left, right = st.columns(2)
     with left:

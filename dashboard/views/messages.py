@@ -80,7 +80,7 @@ def render(view: View) -> None:
     else:
         nav[2].download_button(
             t("download_csv", lang),
-            data=lambda: data.message_csv(url, query),
+            data=lambda: data.message_csv(url, query, view.show_numbers),
             file_name="smsdash-messages.csv",
             mime="text/csv",
             on_click="ignore",

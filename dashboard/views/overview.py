@@ -71,10 +71,16 @@ def render(view: View) -> None:
     left, right = st.columns(2)
     with left:
         st.subheader(t("request_states", lang))
-        st.plotly_chart(charts.distribution(states, "request_state", lang), width="stretch")
+        st.plotly_chart(
+            charts.distribution(states, "request_state", lang),
+            width="stretch",
+            key="dist_request_state",
+        )
     with right:
         st.subheader(t("receipts", lang))
-        st.plotly_chart(charts.distribution(receipts, "receipt", lang), width="stretch")
+        st.plotly_chart(
+            charts.distribution(receipts, "receipt", lang), width="stretch", key="dist_receipt"
+        )
     st.subheader(t("outcome_over_time", lang))
     outcome = data.outcome_over_time(url, filters, view.bucket, view.offset)
     widgets.chart(view, outcome, lambda d: charts.outcome_over_time(d, lang))

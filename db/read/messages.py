@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -125,8 +125,13 @@ def count(engine: Engine, query: MessageQuery) -> int:
     return int(total["n"].sum())
 
 
-def csv_chunks(engine: Engine, query: MessageQuery, batch: int = 5000) -> Iterator[str]:
-    """The filtered rows as CSV text, streamed in batches rather than loaded whole."""
+def csv_chunks(
+    engine: Engine,
+    query: MessageQuery,
+    batch: int = 5000,
+    row_filter: Callable[[list[object]], list[object]] | None = None,
+) -> Iterator[str]:
+    """The filtered rows as CSV text, streamed in batches; ``row_filter`` may mask cells."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([c.key for c in COLUMNS])
@@ -134,12 +139,17 @@ def csv_chunks(engine: Engine, query: MessageQuery, batch: int = 5000) -> Iterat
         result = conn.execution_options(yield_per=batch).execute(_ordered(query))
         for rows in result.partitions():
             for row in rows:
-                writer.writerow([v.isoformat() if isinstance(v, datetime) else v for v in row])
+                cells = [v.isoformat() if isinstance(v, datetime) else v for v in row]
+                writer.writerow(row_filter(cells) if row_filter else cells)
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
 
 
-def to_csv(engine: Engine, query: MessageQuery) -> bytes:
-    return "".join(csv_chunks(engine, query)).encode("utf-8")
+def to_csv(
+    engine: Engine,
+    query: MessageQuery,
+    row_filter: Callable[[list[object]], list[object]] | None = None,
+) -> bytes:
+    return "".join(csv_chunks(engine, query, row_filter=row_filter)).encode("utf-8")
