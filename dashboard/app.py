@@ -8,8 +8,6 @@ from sqlalchemy.engine import make_url
 from dashboard import controls, data
 from dashboard.i18n import t
 
-AUTH_ERROR = 103
-
 st.set_page_config(page_title="smsdash", page_icon="📨", layout="wide")
 
 url = data.url()
@@ -21,12 +19,6 @@ if state != "ok":
     st.title(t("no_database", lang))
     st.info(t("no_database_body", lang, url=make_url(url).render_as_string(hide_password=True)))
     st.stop()
-
-last = data.last_calls(url, view.filters.account)
-error_at, ok_at = last.last_error, last.last_ok
-if last.last_error_code == AUTH_ERROR and error_at and (ok_at is None or error_at > ok_at):
-    # Polling has stopped: say so on every page, not only on the health page.
-    st.error(t("auth_failed", lang, when=view.local(last.last_error)))
 
 PAGES = [
     ("overview", ":material/dashboard:"),

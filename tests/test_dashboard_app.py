@@ -167,8 +167,8 @@ def test_the_errors_page_separates_client_and_server_errors(
     at.switch_page("views/errors.py").run()
     client, server = (d.value for d in at.dataframe)
     assert list(client["Code"]) == ["103"]
-    assert client["Calls"].sum() == 2
-    assert server["Calls"].sum() == sum(
+    assert sum(int(v) for v in client["Calls"]) == 2
+    assert sum(int(v) for v in server["Calls"]) == sum(
         c.count for c in CALLS if c.outcome not in ("ok", "client_error")
     )
     assert set(server["Retryable"]) == {"yes"} and set(client["Retryable"]) == {"no"}
@@ -194,7 +194,7 @@ def test_the_health_page_shows_credit_and_runway(
     at = app(seeded_url, monkeypatch)
     at.switch_page("views/health.py").run()
     shown = metrics(at)
-    assert shown["Credit (CZK)"] == "980.00"
+    assert shown["Credit (CZK)"] == "980.00\xa0CZK"
     assert shown["Credit runway"] == "18 d 9 h"  # 980 CZK at 20 CZK per 9 h
     assert at.warning, "the seed's last successful call is 20 minutes old: stale"
 
@@ -240,7 +240,7 @@ def test_a_rejected_api_key_is_shown_on_every_page(
     for page in [None, *PAGES]:
         if page:
             at.switch_page(page).run()
-        assert at.error and "error 103" in at.error[0].value
+        assert any("error 103" in e.value for e in at.error)
 
 
 def test_an_auto_refresh_moves_a_preset_range_and_keeps_it_on_whole_buckets() -> None:

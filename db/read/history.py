@@ -138,8 +138,12 @@ def backlog_history(
         spans = _spans(engine, filters)
     if not len(spans.n):
         return EMPTY_SERIES.copy(), EMPTY_HEATMAP.copy()
-    mask = _present(spans, ends)
-    return _series(spans, ends, mask, seconds), _heatmap(spans, ends, mask, seconds, rollups)
+    # The bucket still running is measured now, not at its end in the future: a message
+    # four minutes old is "< 5 min" here as on the bar chart beside it.
+    at = np.minimum(ends, int(filters.end.timestamp()))
+    mask = _present(spans, at)
+    series = _series(spans, ends, mask, seconds)
+    return series, _heatmap(spans, ends, at, mask, seconds, rollups)
 
 
 def backlog_over_time(
@@ -175,12 +179,12 @@ def _series(spans: Spans, ends: np.ndarray, mask: np.ndarray, seconds: int) -> p
 
 
 def _heatmap(
-    spans: Spans, ends: np.ndarray, mask: np.ndarray, seconds: int, rollups: bool
+    spans: Spans, ends: np.ndarray, at: np.ndarray, mask: np.ndarray, seconds: int, rollups: bool
 ) -> pd.DataFrame:
     seen = spans.first_seen.astype("int64") + (HOUR // 2 if rollups else 0)
     limits = [limit for _label, limit in AGE_BUCKETS if limit is not None]
     # (end, span) -> age bucket index; then sum the counts per (end, bucket) in one pass.
-    which = np.searchsorted(limits, ends[:, None] - seen[None, :], side="right")
+    which = np.searchsorted(limits, at[:, None] - seen[None, :], side="right")
     counts = np.zeros((len(ends), len(AGE_BUCKETS)), dtype="int64")
     weights = np.broadcast_to(spans.n[None, :], mask.shape)
     rows = np.broadcast_to(np.arange(len(ends))[:, None], mask.shape)
