@@ -87,23 +87,25 @@ def timeline_rows(view: View, changes: pd.DataFrame) -> pd.DataFrame:
     lang = view.lang
     seen: set[tuple[object, ...]] = set()
     rows = []
-    for at, kind, old, new in zip(
+    for at, kind, owner, old, new in zip(
         changes["observed_at"],
         changes["kind"],
+        changes["number"],
         changes["old_code"],
         changes["new_code"],
         strict=True,
     ):
         before, after = as_code(old), as_code(new)
-        # The request's state is stored once per request and per number: show it once.
-        key = (at, kind, before, after)
-        if key in seen:
+        whole = owner is None or pd.isna(owner)
+        key = (at, kind, whole, before, after)
+        if key in seen:  # a change read twice (e.g. two polls writing the same instant)
             continue
         seen.add(key)
+        what = "whole_request" if whole else f"{kind}_kind"
         rows.append(
             {
                 t("observed", lang): when(at, view.tz, lang),
-                t("what", lang): t(f"{kind}_kind", lang),
+                t("what", lang): t(what, lang),
                 t("from_state", lang): t("first_state", lang)
                 if before is None
                 else f"{before} · {code_name(kind, before, lang)}",
