@@ -51,3 +51,15 @@ def engine(db_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'smsdash.db'}"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line for every PostgreSQL test skipped, instead of one line per test."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    off = [r for r in skipped if PG_HINT in str(getattr(r, "longrepr", ""))]
+    if not off:
+        return
+    terminalreporter.stats["skipped"] = [r for r in skipped if r not in off]
+    # Still counted in the final line, under a name of their own.
+    terminalreporter.stats["skipped (PostgreSQL off)"] = off
+    terminalreporter.write_line(f"{len(off)} {PG_HINT}")
