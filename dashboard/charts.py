@@ -196,7 +196,11 @@ def aging_heatmap(data: pd.DataFrame, order: list[str], axis: Axis) -> go.Figure
             y=order,
             colorscale="YlOrRd",
             hovertemplate="%{x|%H:%M}<br>%{y}: %{z:,d}<extra></extra>",
-            colorbar={"title": {"text": t("count", axis.lang)}, "tickformat": ",d"},
+            colorbar={
+                "title": {"text": t("count", axis.lang)},
+                "tickformat": ",d",
+                "dtick": 1 if grid.values.max(initial=0) <= 6 else None,
+            },
         )
     )
     fig.update_yaxes(title=t("age", axis.lang))

@@ -76,7 +76,6 @@ def message_table(view: View, rows: pd.DataFrame, key: str) -> pd.Series | None:
         key=key,
         on_select="rerun",
         selection_mode="single-row",
-        column_config={t("state", lang): st.column_config.TextColumn(width="large")},
     )
     selected = event.selection.rows if event is not None else []
     return rows.iloc[selected[0]] if selected else None

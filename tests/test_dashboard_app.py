@@ -165,7 +165,7 @@ def test_the_errors_page_separates_client_and_server_errors(
 ) -> None:
     at = app(seeded_url, monkeypatch)
     at.switch_page("views/errors.py").run()
-    client, server = (d.value for d in at.dataframe)
+    client, server = (d.value for d in at.table)
     assert list(client["Code"]) == ["103"]
     assert sum(int(v) for v in client["Calls"]) == 2
     assert sum(int(v) for v in server["Calls"]) == sum(

@@ -74,7 +74,8 @@ def render(view: View) -> None:
         if rows.empty:
             st.success(t(empty, lang))
         else:
-            st.dataframe(_table(view, rows), hide_index=True, width="stretch")
+            # A static table wraps long meanings instead of cutting them off.
+            st.table(_table(view, rows), hide_index=True)
 
 
 controls.live(render)

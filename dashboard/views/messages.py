@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard import controls, data, status, widgets
 from dashboard.controls import View
-from dashboard.formatting import number, plural, state_label
+from dashboard.formatting import as_code, number, plural, state_label
 from dashboard.i18n import t
 from db import codes
 from db.read.messages import Finality, MessageQuery
@@ -17,6 +17,7 @@ from db.read.messages import Finality, MessageQuery
 FINALITY = ["all", "final", "not_final", "gave_up"]
 CSV_LIMIT = int(os.environ.get("SMSDASH_CSV_LIMIT", "200000"))
 FINALITY_LABELS = {"all": "all", "final": "final", "not_final": "pending", "gave_up": "gave_up"}
+ALL = "all"
 MAX_PAGE = 50  # a link to page N walks N-1 keyset pages: bounded
 
 
@@ -44,26 +45,29 @@ def _finality(raw: str) -> str:
 
 def _query(view: View) -> MessageQuery:
     lang = view.lang
-    controls.page_default("m_state", "state", _code(codes.REQUEST_STATES), None)  # type: ignore[arg-type]
-    controls.page_default("m_receipt", "receipt", _code(codes.RECEIPTS), None)  # type: ignore[arg-type]
+    # "all", not None: Streamlit shows None as an empty box with an English placeholder.
+    controls.page_default("m_state", "state", _code(codes.REQUEST_STATES), ALL)  # type: ignore[arg-type]
+    controls.page_default("m_receipt", "receipt", _code(codes.RECEIPTS), ALL)  # type: ignore[arg-type]
     controls.page_default("m_finality", "finality", _finality, "all")
     controls.page_default("m_request", "request", _text, "")
     controls.page_default("m_number", "number", _text, "")
     cols = st.columns(5)
-    state = cols[0].selectbox(
+    chosen_state = cols[0].selectbox(
         t("request_states", lang),
-        [None, *codes.REQUEST_STATES],
+        [ALL, *codes.REQUEST_STATES],
         format_func=lambda c: (
-            t("all", lang) if c is None else state_label("request_state", c, lang)
+            t("all", lang) if c == ALL else state_label("request_state", int(c), lang)
         ),
         key="m_state",
     )
-    receipt = cols[1].selectbox(
+    chosen_receipt = cols[1].selectbox(
         t("receipts", lang),
-        [None, *codes.RECEIPTS],
-        format_func=lambda c: t("all", lang) if c is None else state_label("receipt", c, lang),
+        [ALL, *codes.RECEIPTS],
+        format_func=lambda c: t("all", lang) if c == ALL else state_label("receipt", int(c), lang),
         key="m_receipt",
     )
+    state = None if chosen_state == ALL else as_code(chosen_state)
+    receipt = None if chosen_receipt == ALL else as_code(chosen_receipt)
     finality = cols[2].selectbox(
         t("finality", lang),
         FINALITY,
