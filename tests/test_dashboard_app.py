@@ -254,3 +254,46 @@ def test_an_auto_refresh_moves_a_preset_range_and_keeps_it_on_whole_buckets() ->
     assert int(moved.filters.start.timestamp()) % 3600 == 0
     custom = replace(view, span=None)
     assert custom.refreshed() is custom  # a custom range stays put
+
+
+def test_a_range_without_messages_says_so_on_every_page_and_raises_nothing(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app(seeded_url, monkeypatch, range="custom", **{"from": "2020-01-01", "to": "2020-01-02"})
+    assert not at.exception
+    assert any("No message was first seen in this range" in i.value for i in at.info)
+    shown = metrics(at)
+    assert shown["Messages"] == "0" and shown["Delivered"] == "—"
+    assert all(not m.delta for m in at.metric), "an unchanged figure has no arrow"
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert not at.exception, page
+
+
+def test_page_filters_live_in_the_url_and_a_link_restores_them(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app(seeded_url, monkeypatch)
+    at.switch_page("views/messages.py").run()
+    at.text_input(key="m_number").input("000302").run()
+    at.selectbox(key="m_finality").select("not_final").run()
+    assert at.query_params["number"] == "000302"
+    assert at.query_params["finality"] == "not_final"
+    assert len(at.dataframe[0].value) == 1
+    link = app(seeded_url, monkeypatch, number="000302", stuck="45")
+    link.switch_page("views/messages.py").run()
+    assert link.text_input(key="m_number").value == "000302"
+    link.switch_page("views/backlog.py").run()
+    assert link.number_input(key="stuck_minutes").value == 45
+
+
+def test_the_status_line_is_on_every_page_in_czech_with_czech_plurals(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app(seeded_url, monkeypatch, lang="cs")
+    for page in [None, *PAGES]:
+        if page:
+            at.switch_page(page).run()
+        line = at.warning[0].value.replace("\xa0", " ")
+        assert "3 zprávy bez výsledku, nejstarší 2 h" in line, line
+        assert "kredit 980,00 Kč vydrží asi 18 d 9 h" in line, line

@@ -79,9 +79,16 @@ def render(view: View) -> None:
             )
     with right:
         st.subheader(t("credit", lang))
-        credit = data.credit(url, filters, axis.bucket)
+        # Credit is sampled every few minutes, calls every few seconds: its own axis.
+        credit = data.credit(url, filters, view.bucket)
+        if not credit.empty:
+            credit_axis = widgets.axis(view, credit["bucket"].min().to_pydatetime())
+            credit = data.credit(url, filters, credit_axis.bucket)
         widgets.chart(
-            credit, lambda d: charts.credit_line(d, axis), t("no_credit", lang), key="credit_chart"
+            credit,
+            lambda d: charts.credit_line(d, credit_axis),
+            t("no_credit", lang),
+            key="credit_chart",
         )
 
 
