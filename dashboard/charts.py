@@ -70,7 +70,10 @@ def _time(fig: go.Figure, axis: Axis) -> go.Figure:
         title=t("time_axis", axis.lang, zone=axis.tz.key),
         range=[axis.point(axis.start), axis.point(axis.end)],
         tickformatstops=[
-            {"dtickrange": [None, DAY_MS], "value": within_day},
+            # Ticks closer than a minute (a range of a few minutes) carry their seconds,
+            # so no two read the same; never finer than a second.
+            {"dtickrange": [None, 60_000], "value": within_day.replace("%H:%M", "%H:%M:%S")},
+            {"dtickrange": [60_000, DAY_MS], "value": within_day},
             {"dtickrange": [DAY_MS, None], "value": days},
         ],
         hoverformat="%Y-%m-%d %H:%M",

@@ -50,7 +50,7 @@ def test_a_single_bucket_is_one_whole_bar_on_an_axis_in_the_chosen_zone() -> Non
     assert end == pd.Timestamp("2026-12-01 22:05") and start <= pd.Timestamp(fig.data[0].x[0])
     assert fig.data[0].width == 60_000 * 0.92 and fig.data[0].offset == 0
     stops = [s.value for s in fig.layout.xaxis.tickformatstops]
-    assert stops and not any("%L" in s or "%S" in s for s in stops)
+    assert stops and not any("%L" in s or "%f" in s for s in stops)
     assert fig.layout.yaxis.dtick == 1  # counts of a few: whole ticks, not 0.5 steps
 
 

@@ -80,7 +80,7 @@ def render(view: View) -> None:
     with right:
         st.subheader(t("credit", lang))
         # Credit is sampled every few minutes, calls every few seconds: its own axis.
-        credit = data.credit(url, filters, view.bucket)
+        credit = data.credit(url, filters, 60)
         if not credit.empty:
             credit_axis = widgets.axis(view, credit["bucket"].min().to_pydatetime())
             credit = data.credit(url, filters, credit_axis.bucket)
