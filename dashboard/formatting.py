@@ -14,7 +14,7 @@ from babel import Locale
 from babel.dates import format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
 
-from dashboard.i18n import CODE_NAMES, MEANING_OVERRIDES, PLURALS, t
+from dashboard.i18n import CODE_NAMES, LABELS, MEANING_OVERRIDES, PLURALS, t
 from db import codes
 from db.codes import Lang
 
@@ -136,20 +136,19 @@ def message_kind(request_state: int | None, receipt: int | None) -> str:
 
 def outcome(name: str | None, lang: Lang) -> str:
     """An API call's outcome in words (``timeout`` -> ``vypršel čas``)."""
+    if not name:
+        return "—"
     key = f"outcome_{name}"
-    return t(key, lang) if name and key in _OUTCOME_KEYS else (name or "—")
-
-
-_OUTCOME_KEYS = {
-    f"outcome_{n}"
-    for n in ("ok", "client_error", "server_error", "timeout", "connection", "unparseable")
-}
+    return t(key, lang) if key in LABELS else name
 
 
 FAMILY_OUTCOMES = {
     "timeout": "timeout",
     "connection failed": "connection",
     "unparseable answer": "unparseable",
+    "empty RequestStatus": "empty",
+    "redirect refused": "redirect",
+    "answer too large": "too_large",
 }
 
 

@@ -218,6 +218,19 @@ LABELS: dict[str, tuple[str, str]] = {
         "Sběr zatím neprovedl žádné úspěšné volání: běží?",
     ),
     "not_yet": ("not yet", "zatím ne"),
+    "empty_status": (
+        "RequestStatus answered an empty page {n} times of {of} in the last hour, for requests "
+        "the gateway still lists or whose messages are not final. No delivery status can "
+        "advance while this lasts. Check: run `smsdash-collector check`; that SMSDASH_API_URL "
+        "is SmsManager's HTTP API; that the API key may read statuses. If it persists, ask "
+        "SmsManager support whether RequestStatus works for your account.",
+        "RequestStatus odpověděl prázdnou stránkou {n}krát z {of} za poslední hodinu, a to "
+        "u požadavků, které brána stále uvádí nebo jejichž zprávy nejsou konečné. Dokud to "
+        "trvá, žádný stav doručení se nezmění. Zkontrolujte: spusťte "
+        "`smsdash-collector check`; že SMSDASH_API_URL je HTTP API SmsManageru; že API klíč "
+        "smí číst stavy. Pokud to trvá, zeptejte se podpory SmsManageru, zda RequestStatus "
+        "pro váš účet funguje.",
+    ),
     "ago": ("{age} ago", "před {age}"),
     "calls_over_time": ("Calls by method and outcome", "Volání podle metody a výsledku"),
     "latency": ("Latency", "Odezva"),
@@ -240,6 +253,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "outcome_timeout": ("timeout", "vypršel čas"),
     "outcome_connection": ("connection failed", "spojení selhalo"),
     "outcome_unparseable": ("unreadable answer", "nečitelná odpověď"),
+    "outcome_empty": ("empty status answer", "prázdná odpověď na stav"),
+    "outcome_redirect": ("redirect refused", "přesměrování odmítnuto"),
+    "outcome_too_large": ("answer too large", "příliš velká odpověď"),
     "detail_timeout": ("no answer within {seconds} s", "bez odpovědi do {seconds} s"),
     "detail_empty": ("empty body", "prázdná odpověď"),
     # status line

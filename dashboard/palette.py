@@ -45,6 +45,9 @@ CALL_OUTCOMES = {
     "timeout": "#fdd835",
     "connection": "#6d4c41",
     "unparseable": PURPLE,
+    "empty": "#90a4ae",
+    "redirect": "#5d4037",
+    "too_large": "#ad1457",
 }
 # Error families on the errors chart; an unlisted client code falls back to red.
 ERROR_FAMILIES = {
@@ -53,6 +56,9 @@ ERROR_FAMILIES = {
     "timeout": "#fdd835",
     "connection failed": "#6d4c41",
     "unparseable answer": PURPLE,
+    "empty RequestStatus": "#90a4ae",
+    "redirect refused": "#5d4037",
+    "answer too large": "#ad1457",
     "103": "#b71c1c",
 }
 SPEED = {"p50": "#90caf9", "p90": "#1e88e5", "p99": "#0d47a1"}

@@ -39,7 +39,7 @@ def test_the_collector_reaches_the_simulators_truth_and_stops_polling_final_mess
     engine: Engine,
 ) -> None:
     gateway = Gateway([Account(KEY)], scale=100)
-    with SimulatorServer(gateway) as server:
+    with SimulatorServer(gateway, strict=True) as server:
         send_mix(gateway, KEY)
         poller = make_poller(server.url, engine, KEY)
         poll_until_truth(poller, gateway, engine, timeout=60)
@@ -78,7 +78,7 @@ def test_with_every_fault_switched_on_the_same_truth_is_reached_and_every_failur
         unknown_codes=0.05,
     )
     gateway = Gateway([Account(KEY)], scale=100, faults=faults)
-    with SimulatorServer(gateway) as server:
+    with SimulatorServer(gateway, strict=True) as server:
         send_mix(gateway, KEY)
         poller = make_poller(server.url, sqlite_engine, KEY, read_timeout=0.3, credit_interval=0.2)
         poll_until_truth(poller, gateway, sqlite_engine, timeout=120)
@@ -95,7 +95,7 @@ def test_with_every_fault_switched_on_the_same_truth_is_reached_and_every_failur
         empty = conn.execute(
             select(func.count()).where(
                 ApiCall.detail == "empty body",
-                ApiCall.outcome == "ok",
+                ApiCall.outcome == "empty",
                 ApiCall.method == "RequestStatus",
             )
         ).scalar_one()
@@ -120,7 +120,7 @@ def test_a_wrong_key_stops_polling_loudly_without_a_tight_loop(
     sqlite_engine: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
     gateway = Gateway([Account(KEY)], scale=100)
-    with SimulatorServer(gateway) as server:
+    with SimulatorServer(gateway, strict=True) as server:
         send_mix(gateway, KEY)
         poller = make_poller(server.url, sqlite_engine, "wrong-key", auth_retry=0.5)
         deadline = time.monotonic() + 1.6
@@ -140,7 +140,7 @@ def test_requests_that_leave_the_list_are_still_polled_until_final(sqlite_engine
     # 12 gateway seconds (0.12 s here): long enough for the first cycle to see every request
     # on a busy machine, and shorter than every path but the invalid request's (5 s)
     gateway = Gateway([Account(KEY)], scale=100, list_window=12)
-    with SimulatorServer(gateway) as server:
+    with SimulatorServer(gateway, strict=True) as server:
         send_mix(gateway, KEY)
         poller = make_poller(server.url, sqlite_engine, KEY)
         poll_until_truth(poller, gateway, sqlite_engine, timeout=60)

@@ -10,6 +10,9 @@ from dashboard.formatting import age_text, detail_text, money, number, outcome, 
 from dashboard.i18n import t
 from db.codes import error_label
 
+# Three empty pages, at least half of the status answers within the hour: not chance.
+EMPTY_ALARM = 3
+
 
 def render(view: View) -> None:
     lang, url, filters = view.lang, data.url(), view.filters
@@ -41,6 +44,8 @@ def render(view: View) -> None:
         lasts,
         help=t("spend", lang, rate=money(runway.spend_per_hour or 0.0, lang)),
     )
+    if last.status_empty >= EMPTY_ALARM and last.status_empty * 2 >= last.status_answered:
+        st.warning(t("empty_status", lang, n=last.status_empty, of=last.status_answered))
     if last.last_error is not None:
         what = outcome(last.last_error_outcome, lang)
         if last.last_error_code is not None:

@@ -32,7 +32,7 @@ def _code(table: dict[int, codes.Code]) -> object:
 
 
 def _text(raw: str) -> str:
-    if len(raw) > 40:
+    if len(raw) > 64:
         raise ValueError(raw)
     return raw
 
@@ -74,7 +74,7 @@ def _query(view: View) -> MessageQuery:
         key="m_finality",
         format_func=lambda f: t(FINALITY_LABELS[f], lang),
     )
-    request_id = cols[3].text_input(t("request_id", lang), key="m_request", max_chars=40)
+    request_id = cols[3].text_input(t("request_id", lang), key="m_request", max_chars=64)
     fragment = cols[4].text_input(t("number_fragment", lang), key="m_number", max_chars=40)
     controls.page_param("state", None if state is None else str(state))
     controls.page_param("receipt", None if receipt is None else str(receipt))
