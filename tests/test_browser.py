@@ -87,7 +87,7 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         try:
             if requests.get(f"{base}/_stcore/health", timeout=2).ok:
                 break
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # a busy machine: not up yet
             time.sleep(0.3)
     else:
         proc.kill()

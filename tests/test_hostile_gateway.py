@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -207,23 +206,8 @@ def test_plain_http_to_another_host_is_refused_unless_allowed() -> None:
 # --- the real command in a subprocess: memory, signals, logs and rows ------------------
 
 
-# A child's peak RSS from wait4 starts at its parent's RSS at fork time (Linux copies the
-# high-water mark into the new process and keeps it across exec), and this pytest process
-# grows past 300 MB in a full run. A small launcher forks the collector instead and reports
-# that grandchild's own peak on stderr.
-MEASURE = (
-    "import os, sys\n"
-    "pid = os.fork()\n"
-    "if pid == 0:\n"
-    "    os.execv(sys.argv[1], sys.argv[1:])\n"
-    "_, status, usage = os.wait4(pid, 0)\n"
-    "sys.stderr.write(f'\\npeak-rss-kb {usage.ru_maxrss}\\n')\n"
-    "sys.exit(os.waitstatus_to_exitcode(status))\n"
-)
-
-
 def collector(
-    tmp_path: Path, url: str, *args: str, measured: bool = False, **env: str
+    tmp_path: Path, url: str, *args: str, **env: str
 ) -> tuple[subprocess.Popen[bytes], str]:
     db = f"sqlite:///{tmp_path / 'smsdash.db'}"
     environment = {
@@ -233,9 +217,8 @@ def collector(
         "SMSDASH_DATABASE_URL": db,
         **env,
     }
-    launcher = [sys.executable, "-c", MEASURE] if measured else []
     proc = subprocess.Popen(
-        [*launcher, sys.executable, "-m", "collector", *args, "-v"],
+        [sys.executable, "-m", "collector", *args, "-v"],
         env=environment,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -245,24 +228,41 @@ def collector(
 
 
 def finish(proc: subprocess.Popen[bytes], timeout: float = 120) -> tuple[int, float, str]:
-    """Exit code, peak RSS in MB (this child's own, from wait4) and its log."""
+    """Exit code, the child's peak RSS in MB and its log.
+
+    The peak is the kernel's high-water mark of the child's own address space (VmHWM),
+    sampled while it runs: wait4's ru_maxrss would also count the forking test process's
+    size at exec time, which grows with every test before this one.
+    """
     assert proc.stderr is not None
     stderr = b""
+    peak_kb = 0
     deadline = time.monotonic() + timeout
     os.set_blocking(proc.stderr.fileno(), False)
     while time.monotonic() < deadline:
         stderr += proc.stderr.read() or b""
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        peak_kb = max(peak_kb, high_water_kb(proc.pid))
+        pid, status, _usage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
             stderr += proc.stderr.read() or b""
             proc.returncode = os.waitstatus_to_exitcode(status)
-            log = stderr.decode("utf-8", "replace")
-            reported = re.findall(r"^peak-rss-kb (\d+)$", log, re.MULTILINE)
-            peak = int(reported[-1]) if reported else usage.ru_maxrss
-            return proc.returncode, peak / 1024, log
+            assert peak_kb, "the child's memory was never sampled"
+            return proc.returncode, peak_kb / 1024, stderr.decode("utf-8", "replace")
         time.sleep(0.05)
     proc.kill()
     raise AssertionError(f"collector still running after {timeout} s: {stderr[-2000:]!r}")
+
+
+def high_water_kb(pid: int) -> int:
+    """VmHWM of a running process in kB (0 once it has exited)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def stored_calls(db: str) -> list[tuple[str, str, str | None]]:
@@ -282,7 +282,7 @@ def test_the_collector_process_stays_under_300_mb_against_huge_answers(
     route = hostile.endless() if case == "endless" else hostile.gzip_bomb(1 << 30)
     with hostile.HostileServer({"*": route}) as server:
         started = time.monotonic()
-        proc, db = collector(tmp_path, server.url, "once", measured=True, SMSDASH_READ_TIMEOUT="60")
+        proc, db = collector(tmp_path, server.url, "once", SMSDASH_READ_TIMEOUT="60")
         code, rss, log = finish(proc)
         elapsed = time.monotonic() - started
     calls = stored_calls(db)

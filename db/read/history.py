@@ -11,7 +11,7 @@ from sqlalchemy import Engine, func, select
 
 from db.models import Message, RollupOutcomes
 from db.read import split as split_module
-from db.read.filters import Filters, epoch, to_times
+from db.read.filters import Filters, bucket, epoch, to_times
 from db.read.split import hourly, rollup_scope
 from db.rollup import HOUR, NOT_LEFT, STATUS
 
@@ -96,20 +96,34 @@ def _spans(engine: Engine, filters: Filters, since: int | None = None) -> Spans:
     return _read_spans(engine, parts)
 
 
-def _rollup_spans(engine: Engine, filters: Filters, first: int, before: int) -> Spans:
-    """Rollup rows in the backlog at some hour from ``first`` on, with their counts.
+def _rollup_spans(
+    engine: Engine, filters: Filters, first: int, seconds: int, offset: int, before: int
+) -> Spans:
+    """Rollup rows of hours before ``before`` in the backlog at some bucket end from ``first``.
 
-    Two index-served parts (left since ``first``, not left yet) rather than one OR.
+    Bucket ends lie on hour boundaries, so a row counts at an end T when its hour < T <= its
+    exit hour — or, the same for every end, <= the start of its exit hour's bucket. Rows
+    are read with that bucket start as their exit, which merges them, and the many that
+    never reach an end (they left within their bucket) are not read at all. Two
+    index-served parts (left since ``first``, not left yet) rather than one OR.
     """
     r = RollupOutcomes
-    scope = [r.hour < min(before, int(filters.end.timestamp())), *rollup_scope(r, filters)]
+    # "+ 0": the hour bound must not tempt SQLite into walking the primary key over every
+    # hour before the end; the exit hour's index is the narrow one.
+    scope = [r.hour + 0 < min(before, int(filters.end.timestamp())), *rollup_scope(r, filters)]
+    hourly_ends = seconds == HOUR and offset % HOUR == 0
+    left = r.exit_hour if hourly_ends else bucket(r.exit_hour, seconds, offset)
+    parts = (
+        (left, [r.exit_hour >= first, left > r.hour]),
+        (r.exit_hour, [r.exit_hour == NOT_LEFT]),
+    )
     return _read_spans(
         engine,
         [
-            select(r.hour, r.exit_hour, r.status, func.sum(r.messages))
-            .where(condition, *scope)
-            .group_by(r.hour, r.exit_hour, r.status)
-            for condition in (r.exit_hour >= first, r.exit_hour == NOT_LEFT)
+            select(r.hour, exit_at.label("left"), r.status, func.sum(r.messages))
+            .where(*conditions, *scope)
+            .group_by(r.hour, exit_at, r.status)
+            for exit_at, conditions in parts
         ],
     )
 
@@ -139,7 +153,7 @@ def backlog_history(
         # The last two hours row by row: a message there is aged to the second, not from
         # the middle of its hour (the current column would read 30 min for a 4-min-old one).
         young = int(filters.end.timestamp()) // HOUR * HOUR - HOUR
-        old = _rollup_spans(engine, filters, int(ends[0]) - seconds, before=young)
+        old = _rollup_spans(engine, filters, int(ends[0]) - seconds, seconds, offset, young)
         old = old._replace(first_seen=old.first_seen + HOUR // 2)
         spans = Spans(
             *(np.concatenate(p) for p in zip(old, _spans(engine, filters, young), strict=True))
