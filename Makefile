@@ -3,6 +3,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+PORT ?= 8501
 
 .PHONY: demo test lint setup bench clean
 
@@ -15,7 +16,7 @@ $(STAMP): pyproject.toml constraints.txt
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/smsdash-collector demo
+	$(VENV)/bin/smsdash-collector demo --dashboard-port $(PORT)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -43,6 +44,11 @@ DEMO_FAULTS = Faults(
     unknown_codes=0.002,
 )
 APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
+DEMO_DATABASE = "sqlite:///smsdash-demo.db"
+DEMO_ACCOUNT = "demo"
+# The simulated account is topped up below this, so traffic never stops for lack of credit.
+TOP_UP_BELOW, TOP_UP_AMOUNT = 1000.0, 5000.0
+DASHBOARD_START = 120.0  # seconds: a loaded machine takes a while to import Streamlit
 
 
 def _rate(value: str) -> float:
@@ -143,9 +149,16 @@ def add_demo_parser(sub: Any, common: Callable[[argparse.ArgumentParser], None])
         "demo",
         help="simulator + traffic + collector + dashboard, one Ctrl-C",
         description="Start a simulated gateway with random traffic and faults, "
-        "the collector against it and the dashboard on one database.",
+        "the collector against it and the dashboard on one database. The demo never "
+        "reads SMSDASH_* settings: it writes only into its own database, as account 'demo'.",
     )
-    common(p)
+    # Not the common options: SMSDASH_DATABASE_URL points at a real account's database.
+    p.add_argument(
+        "--database-url",
+        default=DEMO_DATABASE,
+        help=f"the demo's own database (default {DEMO_DATABASE}; SMSDASH_DATABASE_URL is ignored)",
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     p.add_argument("--dashboard-port", type=int, default=8501, help="dashboard port")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
     p.set_defaults(handler=cmd_demo, database_url=None)
@@ -229,6 +242,22 @@ def _open_when_up(address: str, stop: threading.Event) -> None:
             continue
 
 
+def port_busy(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def _dashboard_up(address: str) -> bool:
+    try:
+        return requests.get(f"{address}/_stcore/health", timeout=2).ok
+    except requests.RequestException:
+        return False
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from collector.__main__ import make_client
     from collector.alerts import config as alert_config
@@ -239,9 +268,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from db.engine import make_engine
     from db.migrate import upgrade
 
-    database = (
-        args.database_url or os.environ.get("SMSDASH_DATABASE_URL") or "sqlite:///smsdash-demo.db"
-    )
+    if not 0 < args.dashboard_port < 65536 or port_busy(args.dashboard_port):
+        log.error(
+            "demo: port %s is busy or invalid; stop what uses it or choose another "
+            "(make demo PORT=8502, or --dashboard-port)",
+            args.dashboard_port,
+        )
+        return 2  # like any setting that cannot work: exit 2
+    database = args.database_url
     demo = argparse.Namespace(
         api_key="demo-key", credit=5000.0, scale=1.0, seed=int(time.time()), list_window=86400.0
     )
@@ -253,6 +287,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 "api_key": demo.api_key,
                 "api_url": server.url,
                 "database_url": database,
+                "account": DEMO_ACCOUNT,
                 "poll_interval": "5",
                 "read_timeout": "10",
             },
@@ -268,7 +303,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         install(poller, engine, alerts, Notifier(alerts.notify))
         collector = threading.Thread(target=poller.run, args=(stop,), name="collector")
         collector.start()
-        env = {**os.environ, "SMSDASH_DATABASE_URL": database}
+        # Only the demo's own database reaches the dashboard, whatever the shell exports.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SMSDASH_")}
+        env["SMSDASH_DATABASE_URL"] = database
         dashboard = subprocess.Popen(
             [
                 sys.executable,
@@ -291,10 +328,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         log.info("demo: gateway %s, dashboard %s, Ctrl-C stops everything", server.url, address)
         if not args.no_browser:
             threading.Thread(target=_open_when_up, args=(address, stop), daemon=True).start()
-        while not stop.wait(1.0):
-            if dashboard.poll() is not None:
-                log.error("the dashboard exited with code %s", dashboard.returncode)
-                stop.set()
+        code = _supervise(gateway, demo.api_key, dashboard, address, collector, stop)
+        stop.set()
         dashboard.terminate()
         traffic.stop()
         collector.join(timeout=30)
@@ -302,4 +337,36 @@ def cmd_demo(args: argparse.Namespace) -> int:
             dashboard.wait(timeout=10)
         except subprocess.TimeoutExpired:
             dashboard.kill()
+    return code
+
+
+def _supervise(
+    gateway: Gateway,
+    api_key: str,
+    dashboard: subprocess.Popen[bytes],
+    address: str,
+    collector: threading.Thread,
+    stop: threading.Event,
+) -> int:
+    """Watch the parts until Ctrl-C; a part that fails stops the demo with a one-line reason."""
+    started = time.monotonic()
+    up = False
+    while not stop.wait(1.0):
+        if gateway.top_up(api_key, TOP_UP_BELOW, TOP_UP_AMOUNT):
+            log.info("demo: the simulated account was topped up by %.0f CZK", TOP_UP_AMOUNT)
+        if dashboard.poll() is not None:
+            log.error("demo: the dashboard exited with code %s", dashboard.returncode)
+            return 1
+        if not collector.is_alive():
+            log.error("demo: the collector stopped; see the messages above")
+            return 1
+        if not up:
+            up = _dashboard_up(address)
+            if not up and time.monotonic() - started > DASHBOARD_START:
+                log.error(
+                    "demo: the dashboard did not answer at %s within %.0f s",
+                    address,
+                    DASHBOARD_START,
+                )
+                return 1
     return 0

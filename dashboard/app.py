@@ -11,8 +11,6 @@ from dashboard import alerts_data, auth, controls, data, safe, settings, trouble
 from dashboard.i18n import t
 from db.codes import Lang
 
-AUTH_ERROR = 103
-
 st.set_page_config(page_title="smsdash", page_icon="📨", layout="wide")
 
 # Before the sidebar exists, the language comes from the session or a valid link.
@@ -42,11 +40,6 @@ if state != "ok":
     st.info(t("no_database_body", lang, url=safe.text(shown).replace("`", "'")))
     st.stop()
 
-last = data.last_calls(url, view.filters.account)
-error_at, ok_at = last.last_error, last.last_ok
-if last.last_error_code == AUTH_ERROR and error_at and (ok_at is None or error_at > ok_at):
-    # Polling has stopped: say so on every page, not only on the health page.
-    st.error(t("auth_failed", lang, when=view.local(last.last_error)))
 if firing := alerts_data.firing(url, view.filters.account):
     # Rule names only: a sender or gateway in the key is outside text, never markup.
     names = sorted({t(f"rule_{f.rule}", lang) for f in firing})

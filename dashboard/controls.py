@@ -25,6 +25,8 @@ PRESETS = {
 }
 REFRESH = {"off": None, "15": 15, "60": 60}
 LANGS = {"en": "English", "cs": "Čeština"}
+# Filters a page keeps in the URL as well (stuck threshold, message filters, page).
+PAGE_PARAMS = ("stuck", "state", "receipt", "finality", "request", "number", "page")
 # Rounding "now" keeps the cached results valid between reruns a few seconds apart.
 NOW_STEP = 10
 
@@ -208,10 +210,33 @@ def _write_url(
     }
     if show:
         wanted["numbers"] = "full"
+    # The page's own filters stay: the page itself writes them after the sidebar.
+    wanted.update({k: v for k in PAGE_PARAMS if (v := st.query_params.get(k)) is not None})
     if days is not None:
         wanted["from"], wanted["to"] = str(days[0]), str(days[1])
     if dict(st.query_params.to_dict()) != wanted:
         st.query_params.from_dict(wanted)
+
+
+def page_default(key: str, param: str, parse: Callable[[str], Any], fallback: Any) -> None:
+    """Seed a page widget from the URL on the first run, so a shared link opens the same view."""
+    raw = st.query_params.get(param)
+    value = fallback
+    if raw is not None:
+        try:
+            value = parse(raw)
+        except (ValueError, TypeError):
+            value = fallback
+    _default(key, value)
+
+
+def page_param(param: str, value: str | None) -> None:
+    """Mirror a page filter in the URL; its default (None) leaves the URL clean."""
+    if value is None:
+        if param in st.query_params:
+            del st.query_params[param]
+    elif st.query_params.get(param) != value:
+        st.query_params[param] = value
 
 
 def current() -> View:

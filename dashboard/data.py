@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -12,10 +12,11 @@ from sqlalchemy import Engine
 from dashboard import safe
 from db import roles
 from db.engine import DEFAULT_DATABASE_URL, database_url, make_readonly_engine
-from db.read import backlog, errors, health, history, messages, meta, overview
+from db.read import backlog, errors, health, history, messages, meta, overview, status
 from db.read.filters import Filters
 
 TTL = timedelta(seconds=10)
+EPOCH = datetime.fromtimestamp(0, UTC)
 
 
 def url() -> str:
@@ -145,3 +146,22 @@ def runway(raw_url: str, account: str | None, now: datetime) -> health.Runway:
 @st.cache_data(ttl=timedelta(minutes=5), show_spinner=False)
 def write_risks(raw_url: str) -> list[str]:
     return roles.write_risks(engine(raw_url))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def arrival(
+    raw_url: str, account: str | None, sender: str | None, gateway: str | None
+) -> status.Arrival:
+    # Keyed on the scope only: the state now does not depend on the chosen range.
+    scope = Filters(EPOCH, EPOCH, account, sender, gateway)
+    return status.arrival(engine(raw_url), scope)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def first_message(raw_url: str, filters: Filters) -> datetime | None:
+    return status.first_message(engine(raw_url), filters)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def first_call(raw_url: str, filters: Filters) -> datetime | None:
+    return status.first_call(engine(raw_url), filters)

@@ -43,6 +43,44 @@ LABELS: dict[str, tuple[str, str]] = {
         "příkazem `make demo`.",
     ),
     "no_rows": ("Nothing in this range.", "V tomto období nic není."),
+    "no_rows_filtered": (
+        "No message in this range matches these filters.",
+        "Těmto filtrům v tomto období neodpovídá žádná zpráva.",
+    ),
+    "no_stuck": (
+        "No message has waited longer than {minutes} min for a final state.",
+        "Žádná zpráva nečeká na konečný stav déle než {minutes} min.",
+    ),
+    "no_backlog": (
+        "Every message in this range has reached a final state.",
+        "Všechny zprávy v tomto období dosáhly konečného stavu.",
+    ),
+    "no_messages_range": (
+        "No message was first seen in this range: choose a longer range.",
+        "V tomto období se neobjevila žádná zpráva: zvolte delší období.",
+    ),
+    "no_timeline": (
+        "No state change recorded for this message yet.",
+        "U této zprávy zatím není zaznamenaná žádná změna stavu.",
+    ),
+    "no_credit": (
+        "No credit sample in this range yet (the collector asks every few minutes).",
+        "V tomto období zatím není žádný údaj o kreditu (sběr se ptá každých pár minut).",
+    ),
+    "no_calls": ("No API call in this range.", "V tomto období žádné volání API."),
+    "no_client_errors": (
+        "No client errors: nothing for you to fix.",
+        "Žádné chyby klienta: není co opravovat.",
+    ),
+    "no_server_errors": (
+        "No server or network errors.",
+        "Žádné chyby serveru ani sítě.",
+    ),
+    "calls_no_scope": (
+        "Sender and gateway do not apply here: API calls belong to the account, not to a "
+        "sender or gateway.",
+        "Odesílatel a brána se zde neuplatní: volání API patří účtu, ne odesílateli ani bráně.",
+    ),
     # overview
     "kpi_messages": ("Messages", "Zprávy"),
     "kpi_delivered": ("Delivered", "Doručeno"),
@@ -51,7 +89,39 @@ LABELS: dict[str, tuple[str, str]] = {
     "kpi_gave_up": ("Given up (no final receipt)", "Bez konečné doručenky"),
     "kpi_error_rate": ("API error rate", "Chybovost API"),
     "oldest": ("oldest {age}", "nejstarší {age}"),
-    "vs_previous": ("vs previous period", "oproti předchozímu období"),
+    "vs_previous": (
+        "The arrow compares with the previous period of the same length ({start} – {end}).",
+        "Šipka srovnává s předchozím obdobím stejné délky ({start} – {end}).",
+    ),
+    "help_messages": (
+        "Messages first seen in the range (one per phone number of a request).",
+        "Zprávy poprvé zjištěné v tomto období (jedna na každé telefonní číslo požadavku).",
+    ),
+    "help_delivered": (
+        "Share of these messages with receipt 2 (delivered to the phone).",
+        "Podíl těchto zpráv s doručenkou 2 (doručeno do telefonu).",
+    ),
+    "help_failed": (
+        "Share of these messages that ended without delivery: request 4, 6 or 7, or receipt "
+        "3, 6, 7 or 8.",
+        "Podíl těchto zpráv, které skončily bez doručení: požadavek 4, 6 nebo 7, nebo doručenka "
+        "3, 6, 7 nebo 8.",
+    ),
+    "help_pending": (
+        "Messages still waiting for a final state; the collector keeps asking.",
+        "Zprávy, které stále čekají na konečný stav; sběr se dál ptá.",
+    ),
+    "help_gave_up": (
+        "Messages with no final receipt within the polling horizon (72 h by default); "
+        "counted apart, never as delivered.",
+        "Zprávy bez konečné doručenky do konce sledování (výchozí 72 h); počítají se zvlášť, "
+        "nikdy jako doručené.",
+    ),
+    "help_error_rate": (
+        "Share of API calls in the range that failed (any cause).",
+        "Podíl volání API v tomto období, která selhala (z jakékoli příčiny).",
+    ),
+    "unchanged": ("unchanged", "beze změny"),
     "request_states": ("Request states", "Stavy požadavků"),
     "receipts": ("Delivery receipts", "Doručenky"),
     "outcome_over_time": ("Delivery outcome over time", "Výsledek doručení v čase"),
@@ -60,8 +130,16 @@ LABELS: dict[str, tuple[str, str]] = {
     "pending": ("not final yet", "bez výsledku"),
     "gave_up": ("given up", "vzdáno"),
     "final": ("final", "konečný"),
-    "non_final": ("not final", "nekonečný"),
+    "non_final": ("not final", "průběžný"),
     "unknown": ("unknown", "neznámý"),
+    "unknown_code": ("unknown ({code})", "neznámý ({code})"),
+    "no_code": ("none", "žádný"),
+    "time_axis": ("Time ({zone})", "Čas ({zone})"),
+    "request_state_kind": ("request state of this number", "stav požadavku u čísla"),
+    "whole_request": ("request as a whole", "požadavek jako celek"),
+    "receipt_kind": ("receipt", "doručenka"),
+    "legend_request": ("Request state", "Stav požadavku"),
+    "legend_receipt": ("Receipt", "Doručenka"),
     "code": ("Code", "Kód"),
     "count": ("Messages", "Zprávy"),
     "meaning": ("Meaning", "Význam"),
@@ -72,23 +150,32 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "ended_pending": ("still not final", "dosud bez výsledku"),
     "ended_gave_up": ("later given up", "později vzdáno"),
+    "not_final_now": ("not final", "bez výsledku"),
     "ended_failed": ("later failed", "později nedoručeno"),
     "ended_delivered": ("later delivered", "později doručeno"),
     "aging": ("Age of the current backlog", "Stáří nedokončených zpráv"),
     "aging_heatmap": ("Backlog age over time", "Stáří nedokončených v čase"),
     "stuck": ("Stuck messages", "Uvízlé zprávy"),
-    "stuck_threshold": ("Older than (minutes)", "Starší než (minut)"),
+    "stuck_threshold": ("Not final for longer than (minutes)", "Bez výsledku déle než (minut)"),
     "timeline": ("Timeline", "Časová osa"),
     "time_to_final": ("Time to sent and to final receipt", "Doba do odeslání a do doručenky"),
     "state": ("State", "Stav"),
     "age": ("Age", "Stáří"),
     "request_id": ("Request", "Požadavek"),
     "number": ("Number", "Číslo"),
-    "select_message": ("Show the timeline of", "Zobrazit časovou osu"),
+    "select_message": (
+        "Tick a row to see that message's timeline.",
+        "Zaškrtněte řádek a zobrazí se časová osa zprávy.",
+    ),
+    "measure": ("Time", "Doba"),
     "measure_sent": ("to sent", "do odeslání"),
     "measure_final": ("to final", "do výsledku"),
     "observed": ("Observed", "Zjištěno"),
     "change": ("Change", "Změna"),
+    "what": ("What", "Co"),
+    "from_state": ("From", "Z"),
+    "to_state": ("To", "Na"),
+    "first_state": ("first seen", "poprvé zjištěno"),
     # errors
     "errors_over_time": ("Failed API calls over time", "Neúspěšná volání API v čase"),
     "error_table": ("Failures by code", "Chyby podle kódu"),
@@ -156,10 +243,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "rule_api_key": ("API key rejected", "API klíč odmítnut"),
     "rule_credit": ("Credit", "Kredit"),
     "rule_collector_stale": ("Collector stale", "Sběr stojí"),
+    "family_9xx": ("9xx system error", "9xx systémová chyba"),
+    "family_503": ("503 unavailable", "503 nedostupné"),
     # messages
     "finality": ("Finality", "Konečnost"),
     "number_fragment": ("Number contains", "Číslo obsahuje"),
-    "rows": ("{n} messages", "{n} zpráv"),
+    "page_of": ("Page {page} · {messages}", "Stránka {page} · {messages}"),
     "next_page": ("Next page", "Další stránka"),
     "first_page": ("First page", "První stránka"),
     "download_csv": ("Download CSV", "Stáhnout CSV"),
@@ -173,7 +262,11 @@ LABELS: dict[str, tuple[str, str]] = {
         "No successful call for {age}: is the collector running?",
         "Žádné úspěšné volání již {age}: běží sběr?",
     ),
-    "never": ("never", "nikdy"),
+    "no_ok_call": (
+        "The collector has not made a successful call yet: is it running?",
+        "Sběr zatím neprovedl žádné úspěšné volání: běží?",
+    ),
+    "not_yet": ("not yet", "zatím ne"),
     "empty_status": (
         "RequestStatus answered an empty page {n} times of {of} in the last hour, for requests "
         "the gateway still lists or whose messages are not final. No delivery status can "
@@ -194,8 +287,54 @@ LABELS: dict[str, tuple[str, str]] = {
     "credit": ("Credit (CZK)", "Kredit (Kč)"),
     "runway": ("Credit runway", "Kredit vydrží"),
     "runway_unknown": ("not enough data", "málo dat"),
-    "spend": ("{rate:.2f} CZK/h", "{rate:.2f} Kč/h"),
+    "runway_no_spend": ("no spending", "bez útraty"),
+    "spend": (
+        "Spending {rate} an hour over the last 24 hours (top-ups excluded).",
+        "Útrata {rate} za hodinu za posledních 24 hodin (bez dobití).",
+    ),
+    "last_ok_help": ("At {when}.", "V {when}."),
     "last_error": ("Last error", "Poslední chyba"),
+    "raw_detail": ("Technical detail", "Technický detail (anglicky)"),
+    # call outcomes
+    "outcome_ok": ("ok", "v pořádku"),
+    "outcome_client_error": ("client error", "chyba klienta"),
+    "outcome_server_error": ("server error", "chyba serveru"),
+    "outcome_timeout": ("timeout", "vypršel čas"),
+    "outcome_connection": ("connection failed", "spojení selhalo"),
+    "outcome_unparseable": ("unreadable answer", "nečitelná odpověď"),
+    "outcome_empty": ("empty status answer", "prázdná odpověď na stav"),
+    "outcome_redirect": ("redirect refused", "přesměrování odmítnuto"),
+    "outcome_too_large": ("answer too large", "příliš velká odpověď"),
+    "detail_timeout": ("no answer within {seconds} s", "bez odpovědi do {seconds} s"),
+    "detail_empty": ("empty body", "prázdná odpověď"),
+    # status line
+    "st_delivered": (
+        "Last delivery {age} ago ({when})",
+        "Poslední doručení před {age} ({when})",
+    ),
+    "st_no_delivery": ("No delivery yet", "Zatím žádné doručení"),
+    "st_pending": (
+        "{messages} not final, the oldest for {age}",
+        "{messages} bez výsledku, nejstarší {age}",
+    ),
+    "st_no_pending": ("every message final", "všechny zprávy mají konečný stav"),
+    "st_fresh": ("collector polled {age} ago", "sběr se ptal před {age}"),
+    "st_stale": ("collector silent for {age}", "sběr mlčí již {age}"),
+    "st_no_calls": ("collector has not polled yet", "sběr se zatím neptal"),
+    "st_runway": ("credit {credit} lasts about {runway}", "kredit {credit} vydrží asi {runway}"),
+    "st_credit": ("credit {credit}", "kredit {credit}"),
+    "low_credit": (
+        "Credit is low: {credit} lasts about {runway} at the recent rate. Top it up in "
+        "SmsManager's web interface.",
+        "Kredit dochází: {credit} vydrží při nynější útratě asi {runway}. Dobijte jej ve "
+        "webovém rozhraní SmsManageru.",
+    ),
+    "stale_warning": (
+        "The collector has made no successful call for {age}: figures may be out of date. "
+        "Is it running, and can it reach SmsManager?",
+        "Sběr již {age} neprovedl úspěšné volání: údaje mohou být zastaralé. Běží a dosáhne "
+        "na SmsManager?",
+    ),
     "auth_failed": (
         "SmsManager rejects the API key (error 103, last at {when}): the collector has stopped "
         "polling. Set a valid SMSDASH_API_KEY and restart it.",
@@ -204,6 +343,52 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
 }
 LABELS.update(ACCESS_LABELS)
+
+
+# Short names for axes and legends ("2 · delivered"); the full meaning is on hover.
+CODE_NAMES: dict[str, dict[int, tuple[str, str]]] = {
+    "request_state": {
+        0: ("waiting", "čeká"),
+        1: ("sending", "odesílá se"),
+        2: ("sent", "odesláno"),
+        3: ("partly sent", "částečně odesláno"),
+        4: ("invalid", "neplatný"),
+        5: ("retrying", "opakuje se"),
+        6: ("cancelled", "zrušeno"),
+        7: ("rejected", "odmítnuto"),
+        9: ("processing", "zpracovává se"),
+    },
+    "receipt": {
+        0: ("no receipt", "bez doručenky"),
+        1: ("delivering", "doručuje se"),
+        2: ("delivered", "doručeno"),
+        3: ("not delivered", "nedoručeno"),
+        4: ("uncertain", "nejisté"),
+        5: ("waiting", "čeká na doručení"),
+        6: ("expired", "vypršela platnost"),
+        7: ("invalid number", "neplatné číslo"),
+        8: ("not delivered (support)", "nedoručeno (podpora)"),
+    },
+}
+# SmsManager's own text for receipt 8 says "contact us"; on our page that is their support.
+MEANING_OVERRIDES: dict[tuple[str, int], tuple[str, str]] = {
+    ("receipt", 8): (
+        "not delivered; contact SmsManager support for details",
+        "Zpráva nebyla doručena; podrobnosti sdělí podpora SmsManageru",
+    ),
+    ("receipt", 1): ("message is being delivered", "Zpráva se doručuje"),
+}
+# CLDR plural forms (Babel says which applies): Czech has one / few / many / other.
+PLURALS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
+    "messages": (
+        {"one": "{n} message", "other": "{n} messages"},
+        {"one": "{n} zpráva", "few": "{n} zprávy", "many": "{n} zprávy", "other": "{n} zpráv"},
+    ),
+    "calls": (
+        {"one": "{n} call", "other": "{n} calls"},
+        {"one": "{n} volání", "few": "{n} volání", "many": "{n} volání", "other": "{n} volání"},
+    ),
+}
 
 
 def t(key: str, lang: Lang, **values: object) -> str:

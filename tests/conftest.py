@@ -54,6 +54,18 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'smsdash.db'}"
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line for every PostgreSQL test skipped, instead of one line per test."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    off = [r for r in skipped if PG_HINT in str(getattr(r, "longrepr", ""))]
+    if not off:
+        return
+    terminalreporter.stats["skipped"] = [r for r in skipped if r not in off]
+    # Still counted in the final line, under a name of their own.
+    terminalreporter.stats["skipped (PostgreSQL off)"] = off
+    terminalreporter.write_line(f"{len(off)} {PG_HINT}")
+
+
 # Hypothesis's per-example deadline measures the machine's load, not the code: a busy CI
 # machine made a 200 ms deadline fail an example that takes 5 ms when calm.
 hypothesis_settings.register_profile("smsdash", deadline=None)

@@ -139,16 +139,16 @@ def test_kill_9_at_any_moment_leaves_a_consistent_database_that_resumes(tmp_path
 
 
 def test_the_demo_feeds_a_live_dashboard_and_one_ctrl_c_stops_everything(tmp_path: Path) -> None:
-    import contextlib
-
     import requests
-    from sqlalchemy import create_engine
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy import create_engine, inspect
 
     from tests.test_browser import free_port
 
     port = free_port()
     url = f"sqlite:///{tmp_path / 'demo.db'}"
+    real = tmp_path / "real.db"
+    # The variable a user exports for their real account: the demo must not touch it.
+    env = {**os.environ, "SMSDASH_DATABASE_URL": f"sqlite:///{real}", "SMSDASH_ACCOUNT": "mine"}
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -162,12 +162,14 @@ def test_the_demo_feeds_a_live_dashboard_and_one_ctrl_c_stops_everything(tmp_pat
             url,
         ],
         cwd=ROOT,
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
+    accounts: set[str] = set()
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 180
         healthy = stored = 0
         while time.monotonic() < deadline and not (healthy and stored):
             time.sleep(1)
@@ -175,18 +177,64 @@ def test_the_demo_feeds_a_live_dashboard_and_one_ctrl_c_stops_everything(tmp_pat
                 healthy = requests.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).ok
             except requests.ConnectionError:
                 healthy = False
-            if (tmp_path / "demo.db").exists():
-                # The file exists before the schema is committed: "no such table" means not yet.
-                with contextlib.suppress(OperationalError), create_engine(url).connect() as conn:
-                    stored = conn.exec_driver_sql("SELECT count(*) FROM messages").scalar() or 0
+            if not (tmp_path / "demo.db").exists():
+                continue
+            engine = create_engine(url)
+            try:
+                # The schema appears a moment after the file: wait for it, not for luck.
+                if inspect(engine).has_table("messages"):
+                    with engine.connect() as conn:
+                        stored = conn.exec_driver_sql("SELECT count(*) FROM messages").scalar()
+                        rows = conn.exec_driver_sql("SELECT DISTINCT account FROM messages")
+                        accounts = {r[0] for r in rows}
+            finally:
+                engine.dispose()
         assert healthy, "the dashboard never answered"
-        assert stored > 0, "the collector stored no message from the simulated traffic"
+        assert stored, "the collector stored no message from the simulated traffic"
     finally:
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=60)
     assert code == 0, proc.stderr.read().decode() if proc.stderr else ""
+    assert accounts == {"demo"}
+    assert not real.exists(), "the demo wrote into SMSDASH_DATABASE_URL"
     with pytest.raises(requests.ConnectionError):
         requests.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
+
+
+def test_the_demo_on_a_busy_port_stops_at_once_with_a_one_line_reason(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "collector",
+                "demo",
+                "--no-browser",
+                "--dashboard-port",
+                str(port),
+            ],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert done.returncode != 0
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and f"port {port} is busy" in lines[0], done.stderr
+    assert not (tmp_path / "smsdash-demo.db").exists()
+
+
+def test_the_simulated_demo_account_is_topped_up_before_it_runs_dry() -> None:
+    gateway = Gateway([Account("k", credit=50.0)])
+    assert gateway.top_up("k", below=1000.0, amount=5000.0)
+    assert gateway.account("k").credit == 5050.0
+    assert not gateway.top_up("k", below=1000.0, amount=5000.0)
 
 
 def test_once_exits_4_when_the_key_is_rejected(tmp_path: Path) -> None:

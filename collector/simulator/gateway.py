@@ -74,6 +74,15 @@ class Gateway:
         self._lock = threading.Lock()
 
     # -- the API ---------------------------------------------------------------------------
+    def top_up(self, api_key: str, below: float, amount: float) -> bool:
+        """Add ``amount`` CZK when the credit is under ``below`` (the demo runs for hours)."""
+        account = self.account(api_key)
+        with self._lock:
+            if account.credit >= below:
+                return False
+            account.credit = round(account.credit + amount, 2)
+            return True
+
     def account(self, api_key: str | None) -> Account:
         account = self.accounts.get(api_key or "")
         if account is None:

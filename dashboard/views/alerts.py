@@ -7,21 +7,16 @@ import math
 import pandas as pd
 import streamlit as st
 
-from dashboard import alerts_data, controls, data
+from dashboard import alerts_data, controls, data, safe, status
 from dashboard.controls import View
-from dashboard.formatting import age_text
+from dashboard.formatting import age_text, money, number
 from dashboard.i18n import t
 from db.codes import Lang
 
 DURATIONS = ("for", "resolve_after", "window", "age", "runway", "after")
-UNITS = {
-    "delivery_rate": ("{:.0f} %", "< {:.0f} %"),
-    "api_errors": ("{:.0f} %", "> {:.0f} %"),
-    "stuck": ("{:.0f}", "≥ {:.0f}"),
-    "collector_stale": ("{:.0f} min", "> {:.0f} min"),
-    "credit": ("{:,.2f}", "< {:,.2f}"),
-    "api_key": ("103", ""),
-}
+# The sign before a threshold and the unit after a figure, per rule.
+SIGNS = {"delivery_rate": "<", "api_errors": ">", "stuck": "≥", "collector_stale": ">"}
+UNITS = {"delivery_rate": " %", "api_errors": " %", "collector_stale": " min"}
 
 
 def rule_name(rule: str, lang: Lang) -> str:
@@ -31,11 +26,16 @@ def rule_name(rule: str, lang: Lang) -> str:
         return rule
 
 
-def _figure(rule: str, value: float | None, which: int) -> str:
+def _figure(rule: str, value: float | None, threshold: bool, lang: Lang) -> str:
+    """A value or threshold in the page's language (Babel's separators)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    pattern = UNITS.get(rule, ("{:g}", "{:g}"))[which]
-    return pattern.format(value) if pattern else "—"
+    if rule == "api_key":
+        return "—" if threshold else "103"
+    if rule == "credit":
+        return ("< " if threshold else "") + money(value, lang)
+    shown = number(value, lang) + UNITS.get(rule, "")
+    return f"{SIGNS[rule]} {shown}" if threshold and rule in SIGNS else shown
 
 
 def _settings(values: dict[str, object]) -> str:
@@ -54,16 +54,17 @@ def _now_table(view: View, rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             t("rule", lang): [rule_name(r, lang) for r in rows["rule"]],
-            t("scope", lang): [k or t("all", lang) for k in rows["key"]],
+            t("scope", lang): [safe.text(k) or t("all", lang) for k in rows["key"]],
             t("status", lang): [
                 t("firing" if s == "firing" else "pending_alert", lang) for s in rows["status"]
             ],
             t("since", lang): [view.local(None if pd.isna(s) else s) for s in rows["since"]],
             t("value", lang): [
-                _figure(r, v, 0) for r, v in zip(rows["rule"], rows["value"], strict=True)
+                _figure(r, v, False, lang) for r, v in zip(rows["rule"], rows["value"], strict=True)
             ],
             t("threshold", lang): [
-                _figure(r, v, 1) for r, v in zip(rows["rule"], rows["threshold"], strict=True)
+                _figure(r, v, True, lang)
+                for r, v in zip(rows["rule"], rows["threshold"], strict=True)
             ],
             t("details", lang): rows["text"].fillna(""),
         }
@@ -75,7 +76,7 @@ def _history_table(view: View, rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             t("rule", lang): [rule_name(r, lang) for r in rows["rule"]],
-            t("scope", lang): [k or t("all", lang) for k in rows["key"]],
+            t("scope", lang): [safe.text(k) or t("all", lang) for k in rows["key"]],
             t("started", lang): [view.local(s) for s in rows["started_at"]],
             t("resolved", lang): [
                 t("still_firing", lang) if pd.isna(r) else view.local(r)
@@ -94,6 +95,7 @@ def render(view: View) -> None:
     lang, url = view.lang, data.url()
     account = view.filters.account
     st.header(t("alerts", lang))
+    status.show(view)
 
     st.subheader(t("alerts_now", lang))
     now = alerts_data.active(url, account)

@@ -2,84 +2,108 @@
 
 from __future__ import annotations
 
-import os
-
 import streamlit as st
 
-from dashboard import charts, controls, data, safe, widgets
+from dashboard import charts, controls, data, safe, status, widgets
 from dashboard.controls import View
-from dashboard.formatting import age_text
+from dashboard.formatting import age_text, detail_text, money, number, outcome, when
 from dashboard.i18n import t
+from db.codes import error_label
 
 # Three empty pages, at least half of the status answers within the hour: not chance.
 EMPTY_ALARM = 3
 
 
-def _stale_after() -> float:
-    try:
-        return float(os.environ.get("SMSDASH_STALE_AFTER", "300"))
-    except ValueError:
-        return 300.0
-
-
 def render(view: View) -> None:
     lang, url, filters = view.lang, data.url(), view.filters
     st.header(t("health", lang))
+    status.show(view)
+    if filters.sender or filters.gateway:
+        st.info(t("calls_no_scope", lang))
     last = data.last_calls(url, filters.account)
     runway = data.runway(url, filters.account, view.now)
     cols = st.columns(3)
-    since = (view.now - last.last_ok).total_seconds() if last.last_ok else None
-    cols[0].metric(
-        t("last_ok", lang),
-        t("ago", lang, age=age_text(since)) if since is not None else t("never", lang),
-        help=view.local(last.last_ok),
-    )
-    cols[1].metric(t("credit", lang), "—" if runway.credit is None else f"{runway.credit:,.2f}")
+    if last.last_ok is not None:
+        since = (view.now - last.last_ok).total_seconds()
+        cols[0].metric(
+            t("last_ok", lang),
+            t("ago", lang, age=age_text(since)),
+            help=t("last_ok_help", lang, when=when(last.last_ok, view.tz, lang)),
+        )
+    else:
+        cols[0].metric(t("last_ok", lang), t("not_yet", lang))
+    cols[1].metric(t("credit", lang), money(runway.credit, lang))
+    if runway.hours_left is not None:
+        lasts = age_text(runway.hours_left * 3600)
+    elif runway.spend_per_hour == 0:
+        lasts = t("runway_no_spend", lang)
+    else:
+        lasts = t("runway_unknown", lang)
     cols[2].metric(
         t("runway", lang),
-        age_text(runway.hours_left * 3600)
-        if runway.hours_left is not None
-        else t("runway_unknown", lang),
-        help=t("spend", lang, rate=runway.spend_per_hour or 0.0),
+        lasts,
+        help=t("spend", lang, rate=money(runway.spend_per_hour or 0.0, lang)),
     )
-    if since is None or since > _stale_after():
-        st.warning(t("stale", lang, age=age_text(since) if since is not None else t("never", lang)))
     if last.status_empty >= EMPTY_ALARM and last.status_empty * 2 >= last.status_answered:
         st.warning(t("empty_status", lang, n=last.status_empty, of=last.status_answered))
     if last.last_error is not None:
-        code = f" {last.last_error_code}" if last.last_error_code is not None else ""
-        # The detail is an excerpt of the gateway's answer: plain text only.
+        what = outcome(last.last_error_outcome, lang)
+        if last.last_error_code is not None:
+            what += f" · {last.last_error_code} {error_label(last.last_error_code, lang)}"
+        detail = safe.text(detail_text(last.last_error_detail, lang))
+        # Stored outcomes and details are outside text: plain text, never Markdown.
         st.text(
-            f"{t('last_error', lang)}: {view.local(last.last_error)} · "
-            f"{safe.text(last.last_error_outcome)}{code} · {safe.text(last.last_error_detail)}"
+            f"{t('last_error', lang)}: {when(last.last_error, view.tz, lang)} · {safe.text(what)}"
         )
+        if detail and (lang == "en" or detail != safe.text(last.last_error_detail)):
+            st.text(detail)
+        elif detail:
+            # The collector's raw detail (an exception text) exists in English only.
+            with st.expander(t("raw_detail", lang)):
+                st.text(detail)
     risks = data.write_risks(url)
     if risks:
         st.warning(t("can_write", lang))
         # Table names come from the database's catalogue: plain text.
         st.text("; ".join(safe.text(r, 60) for r in risks))
 
-    seconds = max(60, view.bucket)
+    axis = widgets.axis(view, data.first_call(url, filters))
     st.subheader(t("calls_over_time", lang))
-    calls = data.calls_over_time(url, filters, seconds)
+    calls = data.calls_over_time(url, filters, axis.bucket)
     calls = safe.chart_column(safe.chart_column(calls, "method"), "outcome")
-    widgets.chart(view, calls, lambda d: charts.calls_over_time(d, lang))
+    widgets.chart(
+        calls, lambda d: charts.calls_over_time(d, axis), t("no_calls", lang), key="calls_chart"
+    )
     left, right = st.columns(2)
     with left:
         st.subheader(t("latency", lang))
-        latency = data.latency(url, filters).rename(
-            columns={
-                "method": t("method", lang),
-                "p50_ms": "p50 (ms)",
-                "p95_ms": "p95 (ms)",
-                "calls": t("calls", lang),
-            }
-        )
-        st.dataframe(latency, hide_index=True, width="stretch")
+        latency = data.latency(url, filters)
+        if latency.empty:
+            st.info(t("no_calls", lang))
+        else:
+            st.dataframe(
+                {
+                    t("method", lang): list(latency["method"]),
+                    "p50 (ms)": [number(v, lang) for v in latency["p50_ms"]],
+                    "p95 (ms)": [number(v, lang) for v in latency["p95_ms"]],
+                    t("calls", lang): [number(int(v), lang) for v in latency["calls"]],
+                },
+                hide_index=True,
+                width="stretch",
+            )
     with right:
         st.subheader(t("credit", lang))
-        credit = data.credit(url, filters, seconds)
-        widgets.chart(view, credit, lambda d: charts.credit_line(d, lang))
+        # Credit is sampled every few minutes, calls every few seconds: its own axis.
+        credit = data.credit(url, filters, 60)
+        if not credit.empty:
+            credit_axis = widgets.axis(view, credit["bucket"].min().to_pydatetime())
+            credit = data.credit(url, filters, credit_axis.bucket)
+        widgets.chart(
+            credit,
+            lambda d: charts.credit_line(d, credit_axis),
+            t("no_credit", lang),
+            key="credit_chart",
+        )
 
 
 controls.live(render)

@@ -6,66 +6,104 @@ from typing import Literal
 
 import streamlit as st
 
-from dashboard import charts, controls, data, widgets
+from dashboard import charts, controls, data, status, widgets
 from dashboard.controls import View
-from dashboard.formatting import age_text
+from dashboard.formatting import age_text, number, percent, when
 from dashboard.i18n import t
-
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1%}"
-
-
-def _delta_pp(now: float | None, before: float | None) -> str | None:
-    if now is None or before is None:
-        return None
-    return f"{(now - before) * 100:+.1f} pp"
-
-
-def _delta_count(now: int, before: int) -> str:
-    return f"{now - before:+,}"
-
+from db.codes import Lang
 
 DeltaColor = Literal["normal", "inverse", "off"]
 
 
-def _color(delta: str | None, normal: DeltaColor = "normal") -> DeltaColor:
-    # An unchanged figure is neither good nor bad news.
-    return "off" if delta is None or delta.lstrip("+-").strip("0.p ") == "" else normal
+def _delta_pp(now: float | None, before: float | None, lang: Lang) -> str | None:
+    if now is None or before is None:
+        return None
+    change = round((now - before) * 100, 1)
+    if change == 0:
+        return None  # an unchanged figure gets no arrow, not "↑ +0"
+    unit = "p. b." if lang == "cs" else "pp"
+    return f"{'+' if change > 0 else '-'}{number(abs(change), lang, 1)} {unit}"
+
+
+def _delta_count(now: int, before: int, lang: Lang) -> str | None:
+    change = now - before
+    if change == 0:
+        return None
+    return f"{'+' if change > 0 else '-'}{number(abs(change), lang)}"
 
 
 def render(view: View) -> None:
     lang, url, filters = view.lang, data.url(), view.filters
     st.header(t("overview", lang))
+    status.show(view)
     k = data.kpis(url, filters)
-    p = data.kpis(url, filters.previous())
-    help_prev = t("vs_previous", lang)
+    previous = filters.previous()
+    p = data.kpis(url, previous)
+    compared = t(
+        "vs_previous",
+        lang,
+        start=when(previous.start, view.tz, lang, short=True),
+        end=when(previous.end, view.tz, lang, short=True),
+    )
     oldest = (view.now - k.oldest_pending).total_seconds() if k.oldest_pending else None
-    tiles: list[tuple[str, str, str | None, DeltaColor]] = [
-        ("kpi_messages", f"{k.messages:,}", _delta_count(k.messages, p.messages), "normal"),
+    tiles: list[tuple[str, str, str, str | None, DeltaColor]] = [
+        (
+            "kpi_messages",
+            "help_messages",
+            number(k.messages, lang),
+            _delta_count(k.messages, p.messages, lang),
+            "off",
+        ),
         (
             "kpi_delivered",
-            _pct(k.share(k.delivered)),
-            _delta_pp(k.share(k.delivered), p.share(p.delivered)),
+            "help_delivered",
+            percent(k.share(k.delivered), lang),
+            _delta_pp(k.share(k.delivered), p.share(p.delivered), lang),
             "normal",
         ),
         (
             "kpi_failed",
-            _pct(k.share(k.failed)),
-            _delta_pp(k.share(k.failed), p.share(p.failed)),
+            "help_failed",
+            percent(k.share(k.failed), lang),
+            _delta_pp(k.share(k.failed), p.share(p.failed), lang),
             "inverse",
         ),
-        ("kpi_pending", f"{k.pending:,}", _delta_count(k.pending, p.pending), "inverse"),
-        ("kpi_gave_up", f"{k.gave_up:,}", _delta_count(k.gave_up, p.gave_up), "inverse"),
-        ("kpi_error_rate", _pct(k.error_rate), _delta_pp(k.error_rate, p.error_rate), "inverse"),
+        (
+            "kpi_pending",
+            "help_pending",
+            number(k.pending, lang),
+            _delta_count(k.pending, p.pending, lang),
+            "inverse",
+        ),
+        (
+            "kpi_gave_up",
+            "help_gave_up",
+            number(k.gave_up, lang),
+            _delta_count(k.gave_up, p.gave_up, lang),
+            "inverse",
+        ),
+        (
+            "kpi_error_rate",
+            "help_error_rate",
+            percent(k.error_rate, lang),
+            _delta_pp(k.error_rate, p.error_rate, lang),
+            "inverse",
+        ),
     ]
-    for column, (key, value, delta, color) in zip(st.columns(len(tiles)), tiles, strict=True):
-        extra = t("oldest", lang, age=age_text(oldest)) + " · " if key == "kpi_pending" else ""
+    top, bottom = st.columns(3), st.columns(3)
+    for column, (key, help_key, value, delta, color) in zip([*top, *bottom], tiles, strict=True):
         column.metric(
-            t(key, lang), value, delta, delta_color=_color(delta, color), help=extra + help_prev
+            t(key, lang),
+            value,
+            delta,
+            delta_color=color,
+            help=t(help_key, lang) + " " + compared,
         )
-    if k.pending:
+    if k.pending and oldest is not None:
         st.caption(t("kpi_pending", lang) + ": " + t("oldest", lang, age=age_text(oldest)))
+    if not k.messages:
+        st.info(t("no_messages_range", lang))
+        return
 
     states, receipts = data.distributions(url, filters)
     left, right = st.columns(2)
@@ -82,8 +120,14 @@ def render(view: View) -> None:
             charts.distribution(receipts, "receipt", lang), width="stretch", key="dist_receipt"
         )
     st.subheader(t("outcome_over_time", lang))
-    outcome = data.outcome_over_time(url, filters, view.bucket, view.offset)
-    widgets.chart(view, outcome, lambda d: charts.outcome_over_time(d, lang))
+    axis = widgets.axis(view, data.first_message(url, filters))
+    outcome = data.outcome_over_time(url, filters, axis.bucket, view.offset)
+    widgets.chart(
+        outcome,
+        lambda d: charts.outcome_over_time(d, axis),
+        t("no_messages_range", lang),
+        key="outcome_chart",
+    )
 
 
 controls.live(render)

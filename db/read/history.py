@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -69,7 +70,7 @@ def _read_spans(engine: Engine, queries: list[Any]) -> Spans:
     )
 
 
-def _spans(engine: Engine, filters: Filters) -> Spans:
+def _spans(engine: Engine, filters: Filters, since: int | None = None) -> Spans:
     """Every message in the backlog at some moment of the range, one span each.
 
     Three index-served parts: still pending, final since the start, given up since the start.
@@ -78,6 +79,8 @@ def _spans(engine: Engine, filters: Filters) -> Spans:
         epoch(c) for c in (Message.first_seen_at, Message.final_at, Message.gave_up_at)
     )
     scope = [Message.first_seen_at < filters.end, *filters.message_scope()]
+    if since is not None:
+        scope.append(Message.first_seen_at >= datetime.fromtimestamp(since, UTC))
     status = STATUS.label("status")
     parts = [
         select(seen.label("first_seen"), final.label("left"), status).where(
@@ -93,8 +96,10 @@ def _spans(engine: Engine, filters: Filters) -> Spans:
     return _read_spans(engine, parts)
 
 
-def _rollup_spans(engine: Engine, filters: Filters, first: int, seconds: int, offset: int) -> Spans:
-    """Rollup rows in the backlog at some bucket end from ``first`` on, with their counts.
+def _rollup_spans(
+    engine: Engine, filters: Filters, first: int, seconds: int, offset: int, before: int
+) -> Spans:
+    """Rollup rows of hours before ``before`` in the backlog at some bucket end from ``first``.
 
     Bucket ends lie on hour boundaries, so a row counts at an end T when its hour < T <= its
     exit hour — or, the same for every end, <= the start of its exit hour's bucket. Rows
@@ -105,7 +110,7 @@ def _rollup_spans(engine: Engine, filters: Filters, first: int, seconds: int, of
     r = RollupOutcomes
     # "+ 0": the hour bound must not tempt SQLite into walking the primary key over every
     # hour before the end; the exit hour's index is the narrow one.
-    scope = [r.hour + 0 < int(filters.end.timestamp()), *rollup_scope(r, filters)]
+    scope = [r.hour + 0 < min(before, int(filters.end.timestamp())), *rollup_scope(r, filters)]
     hourly_ends = seconds == HOUR and offset % HOUR == 0
     left = r.exit_hour if hourly_ends else bucket(r.exit_hour, seconds, offset)
     parts = (
@@ -145,13 +150,24 @@ def backlog_history(
     if not len(ends):
         return EMPTY_SERIES.copy(), EMPTY_HEATMAP.copy()
     if rollups:
-        spans = _rollup_spans(engine, filters, int(ends[0]) - seconds, seconds, offset)
+        # The last two hours row by row: a message there is aged to the second, not from
+        # the middle of its hour (the current column would read 30 min for a 4-min-old one).
+        young = int(filters.end.timestamp()) // HOUR * HOUR - HOUR
+        old = _rollup_spans(engine, filters, int(ends[0]) - seconds, seconds, offset, young)
+        old = old._replace(first_seen=old.first_seen + HOUR // 2)
+        spans = Spans(
+            *(np.concatenate(p) for p in zip(old, _spans(engine, filters, young), strict=True))
+        )
     else:
         spans = _spans(engine, filters)
     if not len(spans.n):
         return EMPTY_SERIES.copy(), EMPTY_HEATMAP.copy()
-    mask = _present(spans, ends)
-    return _series(spans, ends, mask, seconds), _heatmap(spans, ends, mask, seconds, rollups)
+    # The bucket still running is measured now, not at its end in the future: a message
+    # four minutes old is "< 5 min" here as on the bar chart beside it.
+    at = np.minimum(ends, int(filters.end.timestamp()))
+    mask = _present(spans, at)
+    series = _series(spans, ends, mask, seconds)
+    return series, _heatmap(spans, ends, at, mask, seconds)
 
 
 def backlog_over_time(
@@ -167,7 +183,7 @@ def backlog_over_time(
 def aging_heatmap(engine: Engine, filters: Filters, seconds: int, offset: int = 0) -> pd.DataFrame:
     """bucket, age, messages — at the end of each bucket, how old the not-final messages were.
 
-    In hourly views ages are measured from the middle of the hour a message was first seen.
+    In hourly views a message older than the last two hours is aged from the middle of its hour.
     """
     return backlog_history(engine, filters, seconds, offset)[1]
 
@@ -187,12 +203,13 @@ def _series(spans: Spans, ends: np.ndarray, mask: np.ndarray, seconds: int) -> p
 
 
 def _heatmap(
-    spans: Spans, ends: np.ndarray, mask: np.ndarray, seconds: int, rollups: bool
+    spans: Spans, ends: np.ndarray, at: np.ndarray, mask: np.ndarray, seconds: int
 ) -> pd.DataFrame:
-    seen = spans.first_seen.astype("int64") + (HOUR // 2 if rollups else 0)
+    # Rollup rows stand at the middle of their hour (set when read), raw rows at their second.
+    seen = spans.first_seen.astype("int64")
     limits = [limit for _label, limit in AGE_BUCKETS if limit is not None]
     # (end, span) -> age bucket index; then sum the counts per (end, bucket) in one pass.
-    which = np.searchsorted(limits, ends[:, None] - seen[None, :], side="right")
+    which = np.searchsorted(limits, at[:, None] - seen[None, :], side="right")
     counts = np.zeros((len(ends), len(AGE_BUCKETS)), dtype="int64")
     weights = np.broadcast_to(spans.n[None, :], mask.shape)
     rows = np.broadcast_to(np.arange(len(ends))[:, None], mask.shape)
