@@ -117,12 +117,19 @@ def test_a_link_with_query_parameters_restores_the_view(
     assert metrics(at)["Messages"] == str(len(in_range(account="other")))
 
 
+@pytest.mark.parametrize(
+    "now,midnight",
+    [
+        # the weeks after Prague's clocks go back and forward: a fixed offset gave 01:00, 23:00
+        (datetime(2026, 10, 28, 9, 0, tzinfo=UTC), "2026-10-21 00:00"),
+        (datetime(2027, 3, 30, 8, 0, tzinfo=UTC), "2027-03-23 00:00"),
+    ],
+)
 def test_a_preset_range_starts_at_a_whole_bucket_and_says_so(
-    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch, now: datetime, midnight: str
 ) -> None:
+    monkeypatch.setattr("dashboard.controls.rounded_now", lambda: now)
     at = app(seeded_url, monkeypatch, range="7d", tz="Europe/Prague")
-    prague = datetime.now(ZoneInfo("Europe/Prague"))
-    midnight = (prague - timedelta(days=7)).strftime("%Y-%m-%d 00:00")
     assert f"From {midnight} until now" in [c.value for c in at.sidebar.caption]
 
 
@@ -248,7 +255,7 @@ def test_an_auto_refresh_moves_a_preset_range_and_keeps_it_on_whole_buckets() ->
     then = datetime(2026, 11, 20, 14, 17, 10, tzinfo=UTC)
     span = timedelta(hours=24)
     view = View(Filters(sliding_start(then, span, 3600), then), "en", False, 15, tz, then, span)
-    moved = view.refreshed()
+    moved = view.refreshed(then + timedelta(seconds=10))
     assert moved.now > then and moved.filters.end == moved.now
     assert moved.filters.start == sliding_start(moved.now, span, 3600)
     assert int(moved.filters.start.timestamp()) % 3600 == 0

@@ -38,7 +38,7 @@ def render(view: View) -> None:
     lang, url, filters = view.lang, data.url(), view.filters
     st.header(t("overview", lang))
     k = data.kpis(url, filters)
-    p = data.kpis(url, filters.previous())
+    p = data.kpis(url, view.previous())
     help_prev = t("vs_previous", lang)
     oldest = (view.now - k.oldest_pending).total_seconds() if k.oldest_pending else None
     tiles: list[tuple[str, str, str | None, DeltaColor]] = [
