@@ -13,6 +13,7 @@ import requests
 from collector.simulator import Faults, Gateway, SimulatorServer
 from collector.simulator.gateway import PRAGUE, Account, derived_request_state
 from collector.simulator.scripts import BY_LAST_DIGIT, NEVER_DELIVERED
+from tests.sim_helpers import StoppedClock
 
 KEY = "test-key"
 
@@ -175,10 +176,12 @@ def test_a_request_that_expires_unsent_is_rejected_by_the_system(gateway: Gatewa
 
 
 def test_a_user_cancel_before_sending_ends_in_state_6(gateway: Gateway, url: str) -> None:
+    clock = gateway.clock = StoppedClock(start=gateway.clock.start)  # "before sending", always
     rid = call(url, "Send", apikey=KEY, number="420777111226", message="x").text.split("|")[1]
     assert call(url, "Cancel", apikey=KEY, requestid=rid).text == "OK|1"
-    time.sleep(0.05)
+    clock.advance(3600)
     assert call(url, "RequestStatus", apikey=KEY, requestid=rid).text.split("|")[1] == "6"
+    assert call(url, "Cancel", apikey=KEY, requestid=rid).text == "OK|0"  # nothing left to stop
 
 
 def test_a_request_state_is_derived_from_its_numbers() -> None:
