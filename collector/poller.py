@@ -6,6 +6,7 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -37,9 +38,10 @@ class Backoff:
     streak: dict[str, int] = field(default_factory=dict)
     until: dict[str, float] = field(default_factory=dict)
     rng: random.Random = field(default_factory=random.Random)
+    clock: Callable[[], float] = time.monotonic
 
     def allowed(self, method: str) -> bool:
-        return time.monotonic() >= self.until.get(method, 0.0)
+        return self.clock() >= self.until.get(method, 0.0)
 
     def success(self, method: str) -> None:
         self.streak.pop(method, None)
@@ -49,7 +51,7 @@ class Backoff:
         streak = self.streak[method] = self.streak.get(method, 0) + 1
         if streak >= self.grace:
             delay = min(self.cap, self.base * 2 ** (streak - self.grace))
-            self.until[method] = time.monotonic() + delay * self.rng.uniform(0.5, 1.5)
+            self.until[method] = self.clock() + delay * self.rng.uniform(0.5, 1.5)
 
 
 @dataclass
@@ -62,14 +64,28 @@ class CycleSummary:
 
 
 class Poller:
-    """One account's polling loop; receives its client and engine, builds nothing itself."""
+    """One account's polling loop; receives its client, engine and clocks, builds nothing itself.
 
-    def __init__(self, client: SmsManagerClient, engine: Engine, settings: Settings) -> None:
+    ``now`` stamps observations and decides what is due; ``monotonic`` times the backoff
+    and the pause after a rejected key. Tests pass fast clocks to walk through days.
+    """
+
+    def __init__(
+        self,
+        client: SmsManagerClient,
+        engine: Engine,
+        settings: Settings,
+        *,
+        now: Callable[[], datetime] = utcnow,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.client = client
         self.engine = engine
         self.settings = settings
+        self.now = now
+        self.monotonic = monotonic
         self.schedule = make_schedule(settings.give_up_after)
-        self.backoff = Backoff(base=max(settings.poll_interval, 1.0))
+        self.backoff = Backoff(base=max(settings.poll_interval, 1.0), clock=monotonic)
         self._calls: list[ApiCallRecord] = []
         self._lock = threading.Lock()
         client.on_call = self._remember
@@ -100,7 +116,7 @@ class Poller:
         started = time.monotonic()
         summary = CycleSummary()
         self.cycles += 1
-        if time.monotonic() < self._auth_blocked_until:
+        if self.monotonic() < self._auth_blocked_until:
             summary.skipped = "API key rejected (103)"
             return summary
         account = self.settings.account
@@ -114,7 +130,7 @@ class Poller:
                 summary.errors += 1
                 self._failed("RequestList", err)
         summary.listed = len(listed)
-        now = utcnow()
+        now = self.now()
         written = record(
             self.engine,
             Observations(
@@ -122,17 +138,17 @@ class Poller:
             ),
         )
         summary.changes += written.state_changes
-        if time.monotonic() < self._auth_blocked_until:
+        if self.monotonic() < self._auth_blocked_until:
             return self._finish(summary, started)
 
-        due = due_requests(self.engine, account, utcnow(), MAX_DUE_PER_CYCLE)
+        due = due_requests(self.engine, account, self.now(), MAX_DUE_PER_CYCLE)
         statuses, deferred = self._fetch_statuses(due, summary)
         credit = self._credit(summary)
         written = record(
             self.engine,
             Observations(
                 account,
-                utcnow(),
+                self.now(),
                 statuses=statuses,
                 api_calls=self._take_calls(),
                 credit=credit,
@@ -174,7 +190,7 @@ class Poller:
                 with self._lock:
                     summary.errors += 1
                 if not err.retryable:
-                    deferred[rid] = utcnow() + CLIENT_ERROR_RETRY
+                    deferred[rid] = self.now() + CLIENT_ERROR_RETRY
                 self._failed("RequestStatus", err)
 
         if due:
@@ -183,9 +199,9 @@ class Poller:
         return statuses, deferred
 
     def _credit(self, summary: CycleSummary) -> float | None:
-        if time.monotonic() < self._next_credit or not self.backoff.allowed("GetUserInfo"):
+        if self.monotonic() < self._next_credit or not self.backoff.allowed("GetUserInfo"):
             return None
-        self._next_credit = time.monotonic() + self.settings.credit_interval
+        self._next_credit = self.monotonic() + self.settings.credit_interval
         try:
             info = self.client.user_info()
         except SmsDashError as err:
@@ -196,13 +212,13 @@ class Poller:
         return info.credit
 
     def _auth_blocked(self) -> bool:
-        return time.monotonic() < self._auth_blocked_until
+        return self.monotonic() < self._auth_blocked_until
 
     def _failed(self, method: str, err: SmsDashError) -> None:
         if isinstance(err, ApiError) and err.code == AUTH_ERROR:
             with self._lock:
                 first = self._auth_blocked_until == 0.0
-                self._auth_blocked_until = time.monotonic() + self.settings.auth_retry
+                self._auth_blocked_until = self.monotonic() + self.settings.auth_retry
             if first:
                 log.error(
                     "SmsManager rejected the API key (error 103): set SMSDASH_API_KEY to a "
