@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
+from collector.__main__ import build_parser
+from collector.simulate_cli import build_gateway
 from collector.simulator import Faults, Gateway, SimulatorServer
 from collector.simulator.gateway import PRAGUE, Account, derived_request_state
 from collector.simulator.scripts import BY_LAST_DIGIT, NEVER_DELIVERED
@@ -292,3 +294,32 @@ def test_xml_send_refuses_missing_malformed_and_exploding_documents(
     answer = call(url, "xml/Send", post=True, **params)
     assert answer.status_code == status
     assert f'<Response Type="ERROR" ID="{code}">' in answer.text
+
+
+def seeded_paths(*argv: str, n: int = 4000) -> list[list[tuple[float, int, int]]]:
+    args = build_parser().parse_args(["simulate", "--credit", "1e9", *argv])
+    gateway = build_gateway(args)
+    results = [gateway.send("demo-key", f"420777{i:06d}", "x") for i in range(n)]
+    return [gateway.requests[r.request_id].numbers[0].steps for r in results]
+
+
+def test_simulate_with_the_same_seed_draws_the_same_outcomes_and_timings() -> None:
+    first = seeded_paths("--seed", "7")
+    assert first == seeded_paths("--seed", "7")
+    assert first != seeded_paths("--seed", "8")
+    unseeded = seeded_paths(n=10)
+    assert unseeded == [list(BY_LAST_DIGIT[str(i)]) for i in range(10)]  # by last digit
+
+
+def test_simulate_with_a_seed_ends_in_the_documented_proportions() -> None:
+    n = 4000
+    ends = Counter(path[-1][1:] for path in seeded_paths("--seed", "7", n=n))
+    # Each random outcome walks one digit's path; the weights are the README's proportions:
+    # about 93 % delivered, a percent or two of each failure.
+    weights = {(2, 2): 93.5, (2, 3): 1.5, (2, 6): 1.5, (2, 7): 1.0, (2, 8): 0.5, (7, 0): 1.0}
+    weights[(4, 0)] = 1.0
+    assert set(ends) == set(weights)
+    for end, weight in weights.items():
+        share = weight / 100
+        sigma = (share * (1 - share) / n) ** 0.5
+        assert abs(ends[end] / n - share) < 4 * sigma, (end, ends[end])
