@@ -52,6 +52,11 @@ def message_table(view: View, rows: pd.DataFrame, key: str) -> pd.Series | None:
     return rows.iloc[selected[0]] if selected else None
 
 
+def _code(value: object) -> int | None:
+    # A column with a missing code comes back from pandas as floats with NaN.
+    return None if pd.isna(value) else int(value)  # type: ignore[call-overload]
+
+
 def timeline(view: View, account: str, request_id: str, number: str) -> None:
     lang = view.lang
     st.markdown(
@@ -66,8 +71,8 @@ def timeline(view: View, account: str, request_id: str, number: str) -> None:
             {
                 t("observed", lang): [view.local(v) for v in changes["observed_at"]],
                 t("change", lang): [
-                    f"{'request' if n is None else kind}: "
-                    f"{state_label(kind, o, lang)} → {state_label(kind, c, lang)}"
+                    f"{'request' if pd.isna(n) else kind}: "
+                    f"{state_label(kind, _code(o), lang)} → {state_label(kind, _code(c), lang)}"
                     for kind, n, o, c in zip(
                         changes["kind"],
                         changes["number"],
