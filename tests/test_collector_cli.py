@@ -151,6 +151,26 @@ def test_kill_9_at_any_moment_leaves_a_consistent_database_that_resumes(tmp_path
         assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
 
 
+def rendered_kpis(address: str) -> dict[str, str]:
+    """The Overview's KPI tiles as a real browser shows them: label -> value."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.test_browser import CHROMIUM_FLAGS, chromium
+
+    with sync_playwright() as play:
+        browser = play.chromium.launch(executable_path=chromium(), args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1200})
+        page.goto(address)
+        tiles = page.get_by_test_id("stMetric")
+        expect(tiles.first).to_be_visible(timeout=60_000)
+        expect(page.get_by_test_id("stMetricValue").first).not_to_have_text("0", timeout=60_000)
+        labels = page.get_by_test_id("stMetricLabel").all_inner_texts()
+        values = page.get_by_test_id("stMetricValue").all_inner_texts()
+        assert page.locator("[data-testid='stException']").count() == 0
+        browser.close()
+    return {label.strip(): value.strip() for label, value in zip(labels, values, strict=True)}
+
+
 def test_the_demo_feeds_a_live_dashboard_and_one_ctrl_c_stops_everything(tmp_path: Path) -> None:
     import requests
     from sqlalchemy import create_engine
@@ -190,6 +210,9 @@ def test_the_demo_feeds_a_live_dashboard_and_one_ctrl_c_stops_everything(tmp_pat
                     stored = conn.exec_driver_sql("SELECT count(*) FROM messages").scalar() or 0
         assert healthy, "the dashboard never answered"
         assert stored > 0, "the collector stored no message from the simulated traffic"
+        tiles = rendered_kpis(f"http://127.0.0.1:{port}/?range=1h")
+        assert set(tiles) >= {"Messages", "Delivered", "Not final yet"}, tiles
+        assert int(tiles["Messages"].replace(",", "")) > 0, tiles
     finally:
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=60)
