@@ -198,12 +198,21 @@ def test_the_messages_page_pages_through_and_filters(
 def test_the_health_page_shows_credit_and_runway(
     seeded_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    engine = make_engine(seeded_url)
+    with engine.connect() as conn:
+        last_ok = conn.exec_driver_sql("SELECT max(started_at) FROM api_calls WHERE outcome = 'ok'")
+        now = datetime.fromtimestamp(last_ok.scalar_one() + 20 * 60 + 5, UTC)
+    engine.dispose()
+    monkeypatch.setattr("dashboard.controls.rounded_now", lambda: now)
     at = app(seeded_url, monkeypatch)
     at.switch_page("views/health.py").run()
     shown = metrics(at)
     assert shown["Credit (CZK)"] == "980.00"
     assert shown["Credit runway"] == "18 d 9 h"  # 980 CZK at 20 CZK per 9 h
-    assert at.warning, "the seed's last successful call is 20 minutes old: stale"
+    assert shown["Last successful call"] == "20 min ago"
+    assert [w.value for w in at.warning] == [
+        "No successful call for 20 min: is the collector running?"
+    ]
 
 
 def test_the_csv_download_gives_way_to_a_note_past_the_row_limit(
