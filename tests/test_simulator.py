@@ -75,6 +75,7 @@ def test_send_answers_each_client_error_with_its_http_status(
 
 
 def test_request_list_lines_have_seven_fields_in_prague_time(url: str, gateway: Gateway) -> None:
+    gateway.clock = StoppedClock(start=gateway.clock.start)  # still queued (0), however slow
     call(
         url,
         "Send",
@@ -90,7 +91,7 @@ def test_request_list_lines_have_seven_fields_in_prague_time(url: str, gateway: 
     created_utc = gateway.requests[rid].created_at
     assert created == created_utc.astimezone(PRAGUE).strftime("%Y-%m-%d %H:%M:%S")
     assert (gw, expires, sender, remaining) == ("high", "2030-01-01 12:00:00", "MyShop", "1")
-    assert text.endswith("\n") and state in {"0", "9"}
+    assert text.endswith("\n") and state == "0"
 
 
 def test_request_status_gives_number_state_expected_and_receipt(url: str) -> None:
