@@ -1,4 +1,4 @@
-"""The ``smsdash-collector`` command line: run, once, init-db, simulate, demo."""
+"""The ``smsdash-collector`` command line: check, run, once, init-db, simulate, demo."""
 
 from __future__ import annotations
 
@@ -9,13 +9,30 @@ import sys
 import threading
 from collections.abc import Sequence
 from types import FrameType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from collector.poller import Poller
 
 from collector.client import SmsManagerClient
-from collector.errors import ConfigError, SmsDashError
-from collector.redact import redact
+from collector.errors import AlreadyRunning, ConfigError, DatabaseError, SmsDashError
+from collector.redact import install_log_redaction, redact
 from collector.settings import Settings, load
 
+EXIT_OK, EXIT_API, EXIT_CONFIG, EXIT_DATABASE, EXIT_KEY, EXIT_RUNNING = 0, 1, 2, 3, 4, 5
+EXIT_CODES = (
+    "exit codes: 0 success; 1 the API could not be used (every call failed); "
+    "2 configuration error; 3 database error; 4 API key rejected (error 103); "
+    "5 another collector already polls this account into this database"
+)
+
 log = logging.getLogger("collector")
+CHECK_EXIT_CODES = (
+    "exit codes: 0 every call answered; 1 some call failed (see the diagnosis); "
+    "2 configuration error; 4 API key rejected (error 103)"
+)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -46,7 +63,17 @@ def _polling(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--read-timeout",
-        help="seconds to wait for an answer (env SMSDASH_READ_TIMEOUT, default 30)",
+        help="seconds a whole call may take (env SMSDASH_READ_TIMEOUT, default 30)",
+    )
+    parser.add_argument(
+        "--max-answer-bytes",
+        help="largest answer accepted, e.g. 32M (env SMSDASH_MAX_ANSWER_BYTES, default 32M)",
+    )
+    parser.add_argument(
+        "--allow-http",
+        action="store_const",
+        const="1",
+        help="allow a plain http:// API URL to another host (env SMSDASH_ALLOW_HTTP)",
     )
 
 
@@ -56,16 +83,27 @@ def build_parser() -> argparse.ArgumentParser:
         description="Poll SmsManager for request states and delivery receipts into a database.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    check = sub.add_parser(
+        "check",
+        help="try the account: one call of each read method, with a diagnosis",
+        description="Call GetUserInfo, RequestList, RequestStatus (newest request) and "
+        "GetPrice once each; print what they answered, their latency and, for each "
+        "failure, what to check. Writes nothing.",
+        epilog=f"{CHECK_EXIT_CODES}",
+    )
+    _polling(check)
     run = sub.add_parser(
         "run",
         help="poll until interrupted (SIGINT/SIGTERM)",
         description="Poll until SIGINT or SIGTERM, then finish the write and exit.",
+        epilog=EXIT_CODES,
     )
     _polling(run)
     once = sub.add_parser(
         "once",
         help="run one poll cycle and exit",
-        description="Run one poll cycle; exit 0 whatever the API answered.",
+        description="Run one poll cycle and record it.",
+        epilog=EXIT_CODES,
     )
     _polling(once)
     init = sub.add_parser(
@@ -86,7 +124,8 @@ def _configure_logging(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # urllib3 logs request lines at DEBUG; they never carry the key (it is in the body).
+    # urllib3 logs request lines (with the key in the query) at DEBUG; records are
+    # redacted anyway (install_log_redaction), this only keeps the log readable.
     logging.getLogger("urllib3").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
@@ -101,48 +140,81 @@ def _settings(args: argparse.Namespace) -> Settings:
         "poll_concurrency",
         "give_up_after",
         "read_timeout",
+        "max_answer_bytes",
+        "allow_http",
     )
     return load({k: getattr(args, k, None) for k in keys})
 
 
 def make_client(settings: Settings, key: str) -> SmsManagerClient:
-    import requests
-    from requests.adapters import HTTPAdapter
+    from collector.transport import make_session
 
-    session = requests.Session()
-    adapter = HTTPAdapter(pool_maxsize=settings.poll_concurrency + 2, max_retries=0)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return SmsManagerClient(session, key, settings.api_url, read_timeout=settings.read_timeout)
+    return SmsManagerClient(
+        make_session(settings.poll_concurrency + 2),
+        key,
+        settings.api_url,
+        read_timeout=settings.read_timeout,
+        max_answer=settings.max_answer_bytes,
+    )
+
+
+def _database(settings: Settings) -> Engine:
+    """The migrated engine; any failure becomes one line naming the database and the cause."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from db.engine import database_url, explain, make_engine
+    from db.migrate import upgrade
+
+    url = database_url(settings.database_url)
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+    except (SQLAlchemyError, OSError) as exc:
+        engine.dispose()
+        raise DatabaseError(explain(exc, url)) from None
+    return engine
 
 
 def cmd_init_db(args: argparse.Namespace) -> int:
-    from db.engine import make_engine
-    from db.migrate import upgrade
-
-    settings = _settings(args)
-    upgrade(make_engine(settings.database_url))
+    _database(_settings(args)).dispose()
     return 0
 
 
 def cmd_poll(args: argparse.Namespace) -> int:
+    from collector.guard import CollectorLock, watch
     from collector.poller import Poller
-    from db.engine import make_engine
-    from db.migrate import upgrade
 
     settings = _settings(args)
     key = settings.require_key()
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    poller = Poller(make_client(settings, key), engine, settings)
-    if args.command == "once":
-        poller.cycle()
-        return 0
+    install_log_redaction(key)
+    engine = _database(settings)
+    lock = CollectorLock(engine, settings.account)
+    lock.acquire()
+    try:
+        file_watch = watch(engine)
+        poller = Poller(
+            make_client(settings, key),
+            engine,
+            settings,
+            check=file_watch.check if file_watch else None,
+        )
+        if args.command == "once":
+            summary = poller.cycle()
+            if summary.key_rejected:
+                return EXIT_KEY
+            return EXIT_API if summary.all_failed else EXIT_OK
+        return _run(poller, settings, key, engine)
+    finally:
+        lock.release()
+
+
+def _run(poller: Poller, settings: Settings, key: str, engine: Engine) -> int:
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
-        log.info("signal %d: finishing the current cycle, then stopping", signum)
+        log.info("signal %d: cutting the calls in flight, writing, then stopping", signum)
         stop.set()
+        poller.stop()
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
@@ -153,29 +225,50 @@ def cmd_poll(args: argparse.Namespace) -> int:
         engine.url.render_as_string(hide_password=True),
     )
     poller.run(stop)
-    return 0
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from collector.check import run_check
+
+    settings = _settings(args)
+    key = settings.require_key()
+    install_log_redaction(key)
+    return run_check(make_client(settings, key), settings, sys.stdout)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _configure_logging(args.verbose)
-    handlers = {"run": cmd_poll, "once": cmd_poll, "init-db": cmd_init_db}
+    handlers = {"run": cmd_poll, "once": cmd_poll, "init-db": cmd_init_db, "check": cmd_check}
     try:
         if args.command in handlers:
             return handlers[args.command](args)
         return int(args.handler(args))
     except ConfigError as err:
         log.error("configuration: %s", err)
-        return 2
+        return EXIT_CONFIG
+    except DatabaseError as err:
+        log.error("%s", err)
+        return EXIT_DATABASE
+    except AlreadyRunning as err:
+        log.error("%s", err)
+        return EXIT_RUNNING
     except SmsDashError as err:
         log.error("%s", err)
-        return 1
+        return EXIT_API
     except Exception as err:
         from sqlalchemy.exc import SQLAlchemyError
 
         if isinstance(err, SQLAlchemyError):
-            log.error("database: %s", str(err).splitlines()[0])
-            return 3
+            from db.engine import database_url, explain
+
+            try:
+                url = database_url(getattr(args, "database_url", None))
+                log.error("%s", explain(err, url))
+            except Exception:
+                log.error("database: %s", str(err).splitlines()[0])
+            return EXIT_DATABASE
         raise
 
 

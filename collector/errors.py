@@ -39,13 +39,14 @@ class ServerError(ApiError):
 
 
 class TransportError(SmsDashError):
-    """No answer at all: timeout or a connection that failed or was dropped."""
+    """No usable answer: timeout, a failed or dropped connection, a redirect, too large."""
 
     retryable = True
 
-    def __init__(self, message: str, *, outcome: str) -> None:
+    def __init__(self, message: str, *, outcome: str, http_status: int | None = None) -> None:
         super().__init__(message)
-        self.outcome = outcome  # timeout | connection
+        self.outcome = outcome  # timeout | connection | redirect | too_large
+        self.http_status = http_status
 
 
 class ParseError(SmsDashError):
@@ -58,3 +59,11 @@ class ParseError(SmsDashError):
         super().__init__(f"{message}: {excerpt!r}" if excerpt else message)
         self.excerpt = excerpt
         self.http_status = http_status
+
+
+class DatabaseError(SmsDashError):
+    """The database cannot be used; the message names it and the likely cause."""
+
+
+class AlreadyRunning(SmsDashError):
+    """Another collector already polls this account into this database."""

@@ -15,9 +15,10 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from collector.client import SmsManagerClient
-from collector.errors import ApiError, SmsDashError
+from collector.errors import ApiError, SmsDashError, TransportError
 from collector.schedule import make_schedule
 from collector.settings import Settings
+from db.engine import explain
 from db.records import ApiCallRecord, NumberRecord, Observations
 from db.types import utcnow
 from db.write import due_requests, record
@@ -60,7 +61,14 @@ class CycleSummary:
     statuses: int = 0
     changes: int = 0
     errors: int = 0
+    calls: int = 0
+    failed_calls: int = 0
+    key_rejected: bool = False
     skipped: str | None = None
+
+    @property
+    def all_failed(self) -> bool:
+        return self.calls > 0 and self.failed_calls == self.calls
 
 
 class Poller:
@@ -68,6 +76,8 @@ class Poller:
 
     ``now`` stamps observations and decides what is due; ``monotonic`` times the backoff
     and the pause after a rejected key. Tests pass fast clocks to walk through days.
+    ``check`` runs before a cycle and before it reports; it raises to stop the loop
+    (the database file was deleted, say).
     """
 
     def __init__(
@@ -75,11 +85,13 @@ class Poller:
         client: SmsManagerClient,
         engine: Engine,
         settings: Settings,
+        check: Callable[[], None] | None = None,
         *,
         now: Callable[[], datetime] = utcnow,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
+        self.check = check or (lambda: None)
         self.engine = engine
         self.settings = settings
         self.now = now
@@ -91,30 +103,41 @@ class Poller:
         client.on_call = self._remember
         self._auth_blocked_until = 0.0
         self._next_credit = 0.0
+        self._unreachable: str | None = None
+        self._stopping = threading.Event()
         self.cycles = 0
 
     def _remember(self, call: ApiCallRecord) -> None:
         with self._lock:
             self._calls.append(call)
 
-    def _take_calls(self) -> list[ApiCallRecord]:
+    def _take_calls(self, summary: CycleSummary | None = None) -> list[ApiCallRecord]:
         with self._lock:
             calls, self._calls = self._calls, []
+        if summary is not None:
+            summary.calls += len(calls)
+            summary.failed_calls += sum(c.outcome not in ("ok", "empty") for c in calls)
         return calls
+
+    def stop(self) -> None:
+        """Cut the calls in flight (a deadline may be far off) and start no new ones."""
+        self._stopping.set()
+        self.client.cancel()
 
     def run(self, stop: threading.Event) -> None:
         """Poll until ``stop`` is set; a cycle in progress finishes its write first."""
-        while not stop.is_set():
+        while not stop.is_set() and not self._stopping.is_set():
             started = time.monotonic()
             try:
                 self.cycle()
             except SQLAlchemyError as exc:
-                log.error("database write failed, the next cycle will try again: %s", exc)
+                log.error("%s; the next cycle will try again", explain(exc, self.engine.url))
             stop.wait(max(0.0, self.settings.poll_interval - (time.monotonic() - started)))
 
     def cycle(self) -> CycleSummary:
         started = time.monotonic()
         summary = CycleSummary()
+        self.check()
         self.cycles += 1
         if self.monotonic() < self._auth_blocked_until:
             summary.skipped = "API key rejected (103)"
@@ -126,6 +149,7 @@ class Poller:
                 listed = self.client.request_list()
                 self.backoff.success("RequestList")
                 self._auth_blocked_until = 0.0  # the key works (again)
+                self._reachable()
             except SmsDashError as err:
                 summary.errors += 1
                 self._failed("RequestList", err)
@@ -134,11 +158,16 @@ class Poller:
         written = record(
             self.engine,
             Observations(
-                account, now, listed=listed, api_calls=self._take_calls(), schedule=self.schedule
+                account,
+                now,
+                listed=listed,
+                api_calls=self._take_calls(summary),
+                schedule=self.schedule,
             ),
         )
         summary.changes += written.state_changes
-        if self.monotonic() < self._auth_blocked_until:
+        if self._auth_blocked() or self._stopping.is_set():
+            summary.key_rejected = self._auth_blocked()
             return self._finish(summary, started)
 
         due = due_requests(self.engine, account, self.now(), MAX_DUE_PER_CYCLE)
@@ -150,7 +179,7 @@ class Poller:
                 account,
                 self.now(),
                 statuses=statuses,
-                api_calls=self._take_calls(),
+                api_calls=self._take_calls(summary),
                 credit=credit,
                 schedule=self.schedule,
                 give_up_after=self.settings.give_up_after,
@@ -159,9 +188,11 @@ class Poller:
         )
         summary.statuses = len(statuses)
         summary.changes += written.state_changes
+        summary.key_rejected = self._auth_blocked()
         return self._finish(summary, started)
 
     def _finish(self, summary: CycleSummary, started: float) -> CycleSummary:
+        self.check()
         log.info(
             "cycle %d: %d requests listed, %d statuses fetched, %d changes written, "
             "%d errors, %.2f s",
@@ -181,11 +212,16 @@ class Poller:
         deferred: dict[str, datetime] = {}
 
         def fetch(rid: str) -> None:
-            if not self.backoff.allowed("RequestStatus") or self._auth_blocked():
+            if (
+                not self.backoff.allowed("RequestStatus")
+                or self._auth_blocked()
+                or self._stopping.is_set()
+            ):
                 return
             try:
                 statuses[rid] = self.client.request_status(rid)
                 self.backoff.success("RequestStatus")
+                self._reachable()
             except SmsDashError as err:
                 with self._lock:
                     summary.errors += 1
@@ -199,7 +235,11 @@ class Poller:
         return statuses, deferred
 
     def _credit(self, summary: CycleSummary) -> float | None:
-        if self.monotonic() < self._next_credit or not self.backoff.allowed("GetUserInfo"):
+        if (
+            self.monotonic() < self._next_credit
+            or not self.backoff.allowed("GetUserInfo")
+            or self._stopping.is_set()
+        ):
             return None
         self._next_credit = self.monotonic() + self.settings.credit_interval
         try:
@@ -228,4 +268,23 @@ class Poller:
             return
         if err.retryable:
             self.backoff.failure(method)
+        if isinstance(err, TransportError) and err.outcome == "connection":
+            if self._stopping.is_set():
+                return
+            # One line while the API stays unreachable, not a repr every cycle.
+            cause = str(err)
+            with self._lock:
+                first, self._unreachable = self._unreachable != cause, cause
+            if first:
+                log.error(
+                    "cannot reach the API at SMSDASH_API_URL=%s: %s (retrying)",
+                    self.client.base_url,
+                    cause,
+                )
+            return
         log.warning("%s failed (%s): %s", method, err.outcome, err)
+
+    def _reachable(self) -> None:
+        if self._unreachable is not None:
+            self._unreachable = None
+            log.info("the API at %s answers again", self.client.base_url)

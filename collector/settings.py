@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-from collector.client import DEFAULT_API_URL
+from collector.client import DEFAULT_API_URL, DEFAULT_MAX_ANSWER
 from collector.errors import ConfigError
 from db.engine import DEFAULT_DATABASE_URL, DatabaseUrlError, database_url
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+_SIZE = re.compile(r"^\s*(\d+)\s*([kmg]?)i?b?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,8 @@ class Settings:
     read_timeout: float = 30.0
     credit_interval: float = 300.0
     auth_retry: float = 300.0
+    max_answer_bytes: int = DEFAULT_MAX_ANSWER
+    allow_http: bool = False
 
     def require_key(self) -> str:
         if not self.api_key:
@@ -45,6 +51,46 @@ def parse_duration(name: str, raw: str) -> timedelta:
     if seconds <= 0:
         raise ConfigError(f"{name} must be longer than zero")
     return timedelta(seconds=seconds)
+
+
+def parse_size(name: str, raw: str) -> int:
+    match = _SIZE.match(raw)
+    if not match:
+        raise ConfigError(f"{name}={raw!r} is not a size (examples: 1048576, 512k, 32M)")
+    size = int(match.group(1)) * _SIZE_UNITS[match.group(2).lower()]
+    if not 1024 <= size <= 1024**3:
+        raise ConfigError(f"{name} must be between 1k and 1G")
+    return size
+
+
+def parse_flag(name: str, raw: str) -> bool:
+    if raw.strip().lower() in _TRUE:
+        return True
+    if raw.strip().lower() in _FALSE:
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a yes/no value (1, 0, true, false)")
+
+
+def is_loopback(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_api_url(url: str, allow_http: bool) -> str:
+    match = re.match(r"^(https?)://(\[[^\]/]*\]|[^/:\s?#]+)(:\d{1,5})?(/[^\s?#]*)?$", url)
+    if not match:
+        raise ConfigError(f"SMSDASH_API_URL={url!r} is not an http(s) URL (https://host/path/)")
+    if match.group(1) == "http" and not allow_http and not is_loopback(match.group(2)):
+        raise ConfigError(
+            "SMSDASH_API_URL uses plain http:// to another host: the API key would cross the "
+            "network unencrypted. Use https://, or set SMSDASH_ALLOW_HTTP=1 if you must"
+        )
+    return url
 
 
 def _positive(name: str, raw: str, kind: type[float] | type[int]) -> float:
@@ -68,10 +114,12 @@ def load(
         return flags.get(name) or env.get(f"SMSDASH_{name.upper()}") or None
 
     values: dict[str, object] = {"api_key": get("api_key")}
+    if (raw := get("allow_http")) is not None:
+        values["allow_http"] = parse_flag("SMSDASH_ALLOW_HTTP", raw)
     if url := get("api_url"):
-        if not re.match(r"^https?://[^/\s]+", url):
-            raise ConfigError(f"SMSDASH_API_URL={url!r} is not an http(s) URL")
-        values["api_url"] = url
+        values["api_url"] = check_api_url(url, bool(values.get("allow_http")))
+    if (raw := get("max_answer_bytes")) is not None:
+        values["max_answer_bytes"] = parse_size("SMSDASH_MAX_ANSWER_BYTES", raw)
     if db := get("database_url"):
         try:
             database_url(db)

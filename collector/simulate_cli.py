@@ -17,6 +17,7 @@ from typing import Any
 
 import requests
 
+from collector.errors import ConfigError
 from collector.simulator import Faults, Gateway, SimulatorServer
 from collector.simulator.gateway import Account
 from collector.simulator.traffic import TrafficGenerator
@@ -79,6 +80,23 @@ def _simulator_options(p: argparse.ArgumentParser) -> None:
         default=86400.0,
         help="RequestList lists requests younger than this many gateway seconds",
     )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="parameter names only as SmsManager spells them (apikey, requestID, ...); "
+        "RequestList, RequestStatus and GetPrice by GET only (POST: 405)",
+    )
+    p.add_argument(
+        "--uuid-ids",
+        action="store_true",
+        help="request ids are UUIDs (as the LTS API documents) instead of integers",
+    )
+    p.add_argument(
+        "--username",
+        default=None,
+        help="also accept username + SHA-1 hex of --password instead of the key",
+    )
+    p.add_argument("--password", default=None, help="the password for --username")
     p.add_argument("--slow-seconds", type=float, default=35.0, help="delay of a slow answer")
     p.add_argument(
         "--latency",
@@ -125,12 +143,23 @@ def build_gateway(args: argparse.Namespace, defaults: Faults | None = None) -> G
             setattr(faults, name, value)
     faults.slow_seconds = getattr(args, "slow_seconds", faults.slow_seconds)
     faults.latency = getattr(args, "latency", faults.latency)
+    username, password = getattr(args, "username", None), getattr(args, "password", None)
+    if (username is None) != (password is None):
+        raise ConfigError("simulate: --username and --password go together")
+    account = Account(
+        args.api_key,
+        credit=args.credit,
+        username=username,
+        password=password,
+    )
     return Gateway(
-        [Account(args.api_key, credit=args.credit)],
+        [account],
         scale=args.scale,
         seed=args.seed,
         faults=faults,
         list_window=args.list_window,
+        uuid_ids=getattr(args, "uuid_ids", False),
+        strict=getattr(args, "strict", False),
     )
 
 
@@ -154,8 +183,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             traffic = TrafficGenerator(
                 requests.Session(), server.url, args.api_key, rate=args.traffic_rate, seed=args.seed
             ).start()
+        mode = "strict" if server.strict else "lenient"
         sys.stdout.write(
-            f"SmsManager simulator at {server.url}\n"
+            f"SmsManager simulator at {server.url} ({mode})\n"
             f"  SMSDASH_API_URL={server.url} SMSDASH_API_KEY={args.api_key}\n"
             f"  try: curl '{server.url}GetUserInfo?apikey={args.api_key}'\n"
         )

@@ -125,6 +125,19 @@ LABELS: dict[str, tuple[str, str]] = {
         "Žádné úspěšné volání již {age}: běží sběr?",
     ),
     "never": ("never", "nikdy"),
+    "empty_status": (
+        "RequestStatus answered an empty page {n} times of {of} in the last hour, for requests "
+        "the gateway still lists or whose messages are not final. No delivery status can "
+        "advance while this lasts. Check: run `smsdash-collector check`; that SMSDASH_API_URL "
+        "is SmsManager's HTTP API; that the API key may read statuses. If it persists, ask "
+        "SmsManager support whether RequestStatus works for your account.",
+        "RequestStatus odpověděl prázdnou stránkou {n}krát z {of} za poslední hodinu, a to "
+        "u požadavků, které brána stále uvádí nebo jejichž zprávy nejsou konečné. Dokud to "
+        "trvá, žádný stav doručení se nezmění. Zkontrolujte: spusťte "
+        "`smsdash-collector check`; že SMSDASH_API_URL je HTTP API SmsManageru; že API klíč "
+        "smí číst stavy. Pokud to trvá, zeptejte se podpory SmsManageru, zda RequestStatus "
+        "pro váš účet funguje.",
+    ),
     "ago": ("{age} ago", "před {age}"),
     "calls_over_time": ("Calls by method and outcome", "Volání podle metody a výsledku"),
     "latency": ("Latency", "Odezva"),

@@ -59,9 +59,9 @@ def _code(value: object) -> int | None:
 
 def timeline(view: View, account: str, request_id: str, number: str) -> None:
     lang = view.lang
-    st.markdown(
-        f"**{t('timeline', lang)}** · {request_id} · {mask_number(number, view.show_numbers)}"
-    )
+    st.markdown(f"**{t('timeline', lang)}**")
+    # The id is the gateway's opaque text: shown as text, never as markdown.
+    st.text(f"{request_id} · {mask_number(number, view.show_numbers)}")
     changes = data.timeline(data.url(), account, request_id, number)
     if changes.empty:
         st.info(t("no_rows", lang))

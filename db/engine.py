@@ -52,6 +52,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, writer: bool) -> Non
 def make_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
     """The collector's read-write engine."""
     parsed = database_url(url) if not isinstance(url, URL) else url
+    # Statement parameters are phone numbers: never in an exception text or a log line.
+    kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(parsed, **kwargs)
         event.listen(engine, "connect", lambda c, r: _sqlite_pragmas(c, r, writer=True))
@@ -72,6 +74,7 @@ def _disable_pysqlite_begin(engine: Engine) -> None:
 def make_readonly_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
     """An engine on which every write fails (the dashboard's)."""
     parsed = database_url(url) if not isinstance(url, URL) else url
+    kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
         path = parsed.database or ""
 
@@ -83,3 +86,38 @@ def make_readonly_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
         return engine
     connect_args = {"options": "-c default_transaction_read_only=on"}
     return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+
+
+def describe_url(url: URL) -> str:
+    """The database named for a person: the SQLite file's full path, or the server."""
+    if url.get_backend_name() == "sqlite":
+        return f"SQLite file {os.path.abspath(url.database or '')}"
+    return f"PostgreSQL {url.render_as_string(hide_password=True)}"
+
+
+def explain(error: BaseException, url: URL) -> str:
+    """One line for a database failure: which database, and the likely cause."""
+    where = describe_url(url)
+    first = str(getattr(error, "orig", None) or error).strip().splitlines()
+    cause = first[0] if first else type(error).__name__
+    if url.get_backend_name() == "sqlite":
+        path = os.path.abspath(url.database or "")
+        folder = os.path.dirname(path)
+        if not os.path.isdir(folder):
+            cause = f"the folder {folder} does not exist (create it or change SMSDASH_DATABASE_URL)"
+        elif _read_only_fs(folder):
+            cause = f"{folder} is on a read-only file system"
+        elif not os.access(folder, os.W_OK) or (
+            os.path.exists(path) and not os.access(path, os.W_OK)
+        ):
+            cause = f"no write permission for {path} or its folder"
+    elif "connect" in cause.lower() or "could not" in cause.lower():
+        cause = f"cannot reach the server: {cause}"
+    return f"database {where}: {cause}"
+
+
+def _read_only_fs(folder: str) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False

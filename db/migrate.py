@@ -7,13 +7,14 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, delete, insert
+from sqlalchemy import Connection, Engine, delete, insert, text
 
 from db import codes
 from db.models import ErrorCodeRow, ReceiptCode, RequestStateCode
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
+MIGRATION_LOCK = 0x736D7364_6D696772 >> 1  # "smsdmigr", within a signed 64-bit key
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -26,6 +27,10 @@ def alembic_config(connection: Connection | None = None) -> Config:
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest revision; safe to call on every start."""
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Two collectors starting at once on an empty database: one migrates, the
+            # other waits here and then finds the schema at head.
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         command.upgrade(alembic_config(conn), "head")
         seed_codes(conn)
     log.info("database schema is up to date")

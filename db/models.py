@@ -39,7 +39,7 @@ class Request(Base):
     __tablename__ = "requests"
 
     account: Mapped[str] = mapped_column(String(64), primary_key=True)
-    request_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    request_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     gateway: Mapped[str | None] = mapped_column(String(16))
     sender: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime | None] = mapped_column(UTCEpoch)
@@ -67,7 +67,7 @@ class Message(Base):
     __tablename__ = "messages"
 
     account: Mapped[str] = mapped_column(String(64), primary_key=True)
-    request_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    request_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     number: Mapped[str] = mapped_column(String(20), primary_key=True)
     # Copied from the request so that filters by sender or gateway need no join.
     gateway: Mapped[str | None] = mapped_column(String(16))
@@ -135,7 +135,7 @@ class StateChange(Base):
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     )
     account: Mapped[str] = mapped_column(String(64))
-    request_id: Mapped[str] = mapped_column(String(32))
+    request_id: Mapped[str] = mapped_column(String(64))
     # NULL for a change of the request's own state.
     number: Mapped[str | None] = mapped_column(String(20))
     kind: Mapped[str] = mapped_column(String(16))  # request_state | message_state | receipt
@@ -157,7 +157,7 @@ class ApiCall(Base):
     )
     account: Mapped[str] = mapped_column(String(64))
     method: Mapped[str] = mapped_column(String(32))
-    request_id: Mapped[str | None] = mapped_column(String(32))
+    request_id: Mapped[str | None] = mapped_column(String(64))
     started_at: Mapped[datetime] = mapped_column(UTCEpoch)
     duration_ms: Mapped[float] = mapped_column(Float)
     http_status: Mapped[int | None] = mapped_column(Integer)

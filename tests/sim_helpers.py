@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
@@ -16,18 +15,7 @@ from collector.client import SmsManagerClient
 from collector.poller import Poller
 from collector.settings import Settings
 from collector.simulator import Gateway
-from collector.simulator.model import Clock
 from db.models import Message, StateChange
-
-
-class StoppedClock(Clock):
-    """Gateway time that stands still until a test moves it."""
-
-    def now(self) -> datetime:
-        return self.start
-
-    def advance(self, seconds: float) -> None:
-        self.start += timedelta(seconds=seconds)
 
 
 def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None:

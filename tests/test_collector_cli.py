@@ -26,7 +26,7 @@ from tests.sim_helpers import (
     wait_for,
 )
 
-COMMANDS = ["run", "once", "init-db", "simulate", "demo"]
+COMMANDS = ["check", "run", "once", "init-db", "simulate", "demo"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -65,12 +65,17 @@ def test_a_bad_setting_fails_at_start_with_its_name(
     assert named in caplog.text
 
 
-def test_once_exits_0_when_the_api_is_unreachable_and_records_the_failure(tmp_path: Path) -> None:
+def test_once_exits_1_when_the_api_is_unreachable_and_records_the_failure(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     url = f"sqlite:///{tmp_path / 'x.db'}"
-    assert (
-        main(["once", "--api-key", "k", "--api-url", "http://127.0.0.1:9/", "--database-url", url])
-        == 0
-    )
+    key = "unreachable-key-0123"
+    argv = ["once", "--api-key", key, "--api-url", "http://127.0.0.1:9/", "--database-url", url]
+    assert main(argv) == 1
+    unreachable = [r.getMessage() for r in caplog.records if "SMSDASH_API_URL" in r.getMessage()]
+    assert len(unreachable) == 1, unreachable  # one line, not one per call
+    assert "Connection refused" in unreachable[0] and "HTTPConnection" not in unreachable[0]
+    assert key not in caplog.text
     engine = make_engine(url)
     with engine.connect() as conn:
         outcomes = set(conn.exec_driver_sql("SELECT outcome FROM api_calls").scalars())
@@ -96,7 +101,7 @@ def test_kill_9_at_any_moment_leaves_a_consistent_database_that_resumes(tmp_path
         "SMSDASH_POLL_INTERVAL": "0.02",
     }
     held = []
-    with SimulatorServer(gateway) as server:
+    with SimulatorServer(gateway, strict=True) as server:
         env["SMSDASH_API_URL"] = server.url
         send_mix(gateway, key)
         send_mix(gateway, key)
@@ -172,6 +177,8 @@ def rendered_kpis(address: str) -> dict[str, str]:
 
 
 def test_the_demo_feeds_a_live_dashboard_and_one_ctrl_c_stops_everything(tmp_path: Path) -> None:
+    import contextlib
+
     import requests
     from sqlalchemy import create_engine
     from sqlalchemy.exc import OperationalError
@@ -206,11 +213,10 @@ def test_the_demo_feeds_a_live_dashboard_and_one_ctrl_c_stops_everything(tmp_pat
                 healthy = requests.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).ok
             except requests.ConnectionError:
                 healthy = False
-            try:
-                with create_engine(url).connect() as conn:
+            if (tmp_path / "demo.db").exists():
+                # The file exists before the schema is committed: "no such table" means not yet.
+                with contextlib.suppress(OperationalError), create_engine(url).connect() as conn:
                     stored = conn.exec_driver_sql("SELECT count(*) FROM messages").scalar() or 0
-            except OperationalError:  # the file or its tables are not made yet
-                stored = 0
         assert healthy, "the dashboard never answered"
         assert stored > 0, "the collector stored no message from the simulated traffic"
         tiles = rendered_kpis(f"http://127.0.0.1:{port}/?range=1h")
@@ -222,3 +228,29 @@ def test_the_demo_feeds_a_live_dashboard_and_one_ctrl_c_stops_everything(tmp_pat
     assert code == 0, proc.stderr.read().decode() if proc.stderr else ""
     with pytest.raises(requests.ConnectionError):
         requests.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
+
+
+def test_once_exits_4_when_the_key_is_rejected(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    with SimulatorServer(Gateway([Account("the-right-key-0001")]), strict=True) as server:
+        argv = ["once", "--api-key", "a-wrong-key-0002", "--api-url", server.url]
+        assert main([*argv, "--database-url", url]) == 4
+
+
+def test_database_errors_never_show_statement_parameters(
+    sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from db.migrate import upgrade
+
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    with pytest.raises(IntegrityError) as info, engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO messages (account, request_id, number) VALUES (:a, NULL, :n)"),
+            {"a": "acme", "n": "420777123456"},
+        )
+    assert "420777123456" not in str(info.value)
+    assert "parameters hidden" in str(info.value)

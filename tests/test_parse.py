@@ -20,7 +20,7 @@ def test_request_list_parses_seven_fields_with_crlf_blank_lines_and_empty_fields
         b"\r\n"
         b" 123457 |economy|2026-07-01 08:30:00|||| 2 |extra\n"
     )
-    first, second = parse.parse_request_list(body)
+    first, second = parse.parse_request_list(body).records
     assert first.request_id == "123456" and first.gateway == "high"
     assert first.created_at == datetime(2026, 3, 18, 9, 0, tzinfo=UTC)  # CET is UTC+1
     assert first.expires_at == datetime(2026, 3, 19, 9, 0, tzinfo=UTC)
@@ -32,15 +32,15 @@ def test_request_list_parses_seven_fields_with_crlf_blank_lines_and_empty_fields
 
 def test_request_status_keeps_unknown_codes_as_numbers() -> None:
     body = b"420777111220|2|0|2\n420777111221|8|1|9\n"
-    assert parse.parse_request_status(body) == [
+    assert parse.parse_request_status(body).records == [
         NumberRecord("420777111220", 2, 0, 2),
         NumberRecord("420777111221", 8, 1, 9),
     ]
 
 
 def test_an_empty_status_body_is_no_data_not_an_error() -> None:
-    assert parse.parse_request_status(b"") == []
-    assert parse.parse_request_status(b"\r\n\n") == []
+    assert parse.parse_request_status(b"") == parse.Parsed([], [])
+    assert parse.parse_request_status(b"\r\n\n") == parse.Parsed([], [])
 
 
 @pytest.mark.parametrize(
@@ -62,9 +62,9 @@ def test_user_info_send_and_price_answers() -> None:
     assert parse.parse_user_info(b"9999.50|SMSMANAGER|high\n") == parse.UserInfo(
         9999.5, "SMSMANAGER", "high"
     )
-    assert parse.parse_send(b"OK|1234|420777111220,420777111221|42") == parse.SendAnswer(
-        "1234", ["420777111220", "420777111221"], "42"
-    )
+    assert parse.parse_send(b"OK|1234|420777111220,420777111221|42") == [
+        parse.SendAnswer("1234", ["420777111220", "420777111221"], "42")
+    ]
     assert parse.parse_price(b"2|1|5|1.10|2.20").total == 2.2
     with pytest.raises(ParseError):
         parse.parse_user_info(b"nan|x|y")
@@ -130,3 +130,43 @@ def test_answer_shaped_text_gives_records_or_a_parse_error(lines: list[str], new
     for parser in PARSERS:
         with contextlib.suppress(ParseError):
             parser(body)
+
+
+GOOD_LIST_LINE = "123456|high|2026-03-18 10:00:00|2026-03-19 10:00:00|MyShop|2|1"
+BAD_LIST_LINES = {
+    "year 0001": "9|high|0001-01-01 00:00:00||MyShop|1|1",
+    "year 9999": "9|high|9999-12-31 23:59:59||MyShop|1|1",
+    "NUL byte": "9|hi\x00gh|2026-03-18 10:00:00||MyShop|1|1",
+    "superscript digits": "9|high|2026-03-18 10:00:00||MyShop|²³¹|1",
+    "Arabic-Indic digits": "9|high|2026-03-18 10:00:00||MyShop|1|٤",
+    "Arabic-Indic year": "9|high|٢٠٢٦-03-18 10:00:00||MyShop|1|1",
+    "bidi override": "9|high|2026-03-18 10:00:00||\u202eMyShop|1|1",
+    "zero-width joiner": "9\u200d|high|2026-03-18 10:00:00||MyShop|1|1",
+    "line separator": "9|high|2026-03-18 10:00:00||My\u2028Shop|1|1",
+    "Feb 30": "9|high|2026-02-30 10:00:00||MyShop|1|1",
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_LIST_LINES))
+def test_one_bad_request_list_line_is_skipped_and_the_rest_kept(name: str) -> None:
+    body = f"{GOOD_LIST_LINE}\n{BAD_LIST_LINES[name]}\n{GOOD_LIST_LINE.replace('6|', '7|', 1)}\n"
+    parsed = parse.parse_request_list(body.encode())
+    assert [r.request_id for r in parsed.records] == ["123456", "123457"]
+    assert len(parsed.rejected) == 1
+    assert "\x00" not in parsed.rejected[0] and "\u202e" not in parsed.rejected[0]
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["42077711122²|2|0|2", "٤٢٠777111222|2|0|2", "420777111222|2|0|٢", "420777\x00111222|2|0|2"],
+)
+def test_one_bad_status_line_is_skipped_and_the_rest_kept(line: str) -> None:
+    body = f"420777111220|2|0|2\n{line}\n420777111221|2|1|2\n".encode()
+    parsed = parse.parse_request_status(body)
+    assert [r.number for r in parsed.records] == ["420777111220", "420777111221"]
+    assert len(parsed.rejected) == 1
+
+
+def test_non_ascii_digits_are_not_a_credit() -> None:
+    with pytest.raises(ParseError):
+        parse.parse_user_info("٤٢٠.5|x|high".encode())

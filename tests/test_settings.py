@@ -64,5 +64,5 @@ def test_once_exits_3_when_the_database_is_not_one(
     argv = ["once", "--api-key", "k3y-secret", "--api-url", "http://127.0.0.1:9/"]
     assert main([*argv, "--database-url", f"sqlite:///{path}"]) == 3
     lines = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
-    assert lines == ["database: (sqlite3.DatabaseError) file is not a database"]
+    assert lines == [f"database SQLite file {path}: file is not a database"]
     assert "k3y-secret" not in caplog.text

@@ -13,9 +13,8 @@ import requests
 from collector.__main__ import build_parser
 from collector.simulate_cli import build_gateway
 from collector.simulator import Faults, Gateway, SimulatorServer
-from collector.simulator.gateway import PRAGUE, Account, derived_request_state
+from collector.simulator.gateway import PRAGUE, Account, ManualClock, derived_request_state
 from collector.simulator.scripts import BY_LAST_DIGIT, NEVER_DELIVERED
-from tests.sim_helpers import StoppedClock
 
 KEY = "test-key"
 
@@ -75,7 +74,7 @@ def test_send_answers_each_client_error_with_its_http_status(
 
 
 def test_request_list_lines_have_seven_fields_in_prague_time(url: str, gateway: Gateway) -> None:
-    gateway.clock = StoppedClock(start=gateway.clock.start)  # still queued (0), however slow
+    gateway.clock = ManualClock()  # still queued (state 0) however slow the machine
     call(
         url,
         "Send",
@@ -95,11 +94,12 @@ def test_request_list_lines_have_seven_fields_in_prague_time(url: str, gateway: 
 
 
 def test_request_status_gives_number_state_expected_and_receipt(url: str, gateway: Gateway) -> None:
-    gateway.clock = StoppedClock(start=gateway.clock.start)  # still queued (0), however slow
+    gateway.clock = ManualClock()
     rid = call(url, "Send", apikey=KEY, number="420777111220", message="x").text.split("|")[1]
     answer = call(url, "RequestStatus", post=True, apikey=KEY, requestID=rid)
-    assert answer.status_code == 200
-    assert answer.text == "420777111220|0|1|0\n"
+    assert (answer.status_code, answer.text) == (200, "420777111220|0|1|0\n")
+    gateway.clock.advance_to(3)
+    assert call(url, "RequestStatus", apikey=KEY, requestid=rid).text == "420777111220|9|1|0\n"
 
 
 def test_status_of_an_unknown_or_missing_request_is_an_error(url: str) -> None:
@@ -109,7 +109,7 @@ def test_status_of_an_unknown_or_missing_request_is_an_error(url: str) -> None:
 
 
 def test_user_info_and_price_answers(url: str) -> None:
-    assert call(url, "GetUserInfo", apikey=KEY).text == "100.00|SMSMANAGER|high"
+    assert call(url, "GetUserInfo", apikey=KEY).text == "100.00|SMSMANAGER|high\n"
     price = call(
         url,
         "GetPrice",
@@ -124,26 +124,16 @@ def test_user_info_and_price_answers(url: str) -> None:
     assert call(url, "GetUserInfo", apikey=KEY).text.startswith("97.80|")
 
 
-def follow(url: str, gateway: Gateway, rid: str, number: str) -> list[tuple[int, int]]:
-    """Poll once a gateway second until the path ends; the distinct (state, receipt) in order.
-
-    The gateway's clock moves only between polls, so no state is too short to be seen,
-    however slow the machine.
-    """
-    clock = gateway.clock
-    assert isinstance(clock, StoppedClock)
+def follow(url: str, clock: ManualClock, rid: str, number: str) -> list[tuple[int, int]]:
+    """Step gateway time through the number's path, polling after each step, and return
+    the distinct (state, receipt) seen in order."""
     seen: list[tuple[int, int]] = []
-    done = False
-    for _ in range(1000):
-        done = gateway.quiescent()  # read once more after the path ends
+    for offset, _state, _receipt in BY_LAST_DIGIT[number[-1]]:
+        clock.advance_to(offset + 0.5)
         line = call(url, "RequestStatus", apikey=KEY, requestid=rid).text.strip()
         _n, state, _exp, receipt = line.split("|")
         if not seen or seen[-1] != (int(state), int(receipt)):
             seen.append((int(state), int(receipt)))
-        if done:
-            break
-        clock.advance(1)
-    assert done, "the path did not end within 1000 gateway seconds"
     return seen
 
 
@@ -165,17 +155,16 @@ def follow(url: str, gateway: Gateway, rid: str, number: str) -> list[tuple[int,
 def test_each_last_digit_walks_its_documented_path_to_its_final_state(
     url: str, gateway: Gateway, digit: str, must_pass: list[tuple[int, int]], final: tuple[int, int]
 ) -> None:
-    gateway.clock = StoppedClock(start=gateway.clock.start)
     number = f"42077711122{digit}"
+    clock = gateway.clock = ManualClock()
     rid = call(url, "Send", apikey=KEY, number=number, message="x").text.split("|")[1]
-    seen = follow(url, gateway, rid, number)
+    seen = follow(url, clock, rid, number)
     assert seen == [step for step, _ in groupby((s, r) for _t, s, r in BY_LAST_DIGIT[digit])]
     assert seen[-1] == final
     for state in must_pass:
         assert state in seen
     path = [(s, r) for _t, s, r in BY_LAST_DIGIT[digit]]
-    remaining = iter(path)
-    assert all(state in remaining for state in seen), f"{seen} is not a walk along {path}"
+    assert seen == [p for i, p in enumerate(path) if i == 0 or path[i - 1] != p]
 
 
 def test_the_official_test_number_is_accepted_but_never_delivered(gateway: Gateway) -> None:
@@ -191,10 +180,13 @@ def test_a_request_that_expires_unsent_is_rejected_by_the_system(gateway: Gatewa
 
 
 def test_a_user_cancel_before_sending_ends_in_state_6(gateway: Gateway, url: str) -> None:
-    clock = gateway.clock = StoppedClock(start=gateway.clock.start)  # "before sending", always
+    clock = gateway.clock = ManualClock()
     rid = call(url, "Send", apikey=KEY, number="420777111226", message="x").text.split("|")[1]
+    clock.advance_to(3)  # queued, not sent yet
     assert call(url, "Cancel", apikey=KEY, requestid=rid).text == "OK|1"
-    clock.advance(3600)
+    clock.advance_to(4)
+    assert call(url, "RequestStatus", apikey=KEY, requestid=rid).text.split("|")[1] == "6"
+    clock.advance_to(600)
     assert call(url, "RequestStatus", apikey=KEY, requestid=rid).text.split("|")[1] == "6"
     assert call(url, "Cancel", apikey=KEY, requestid=rid).text == "OK|0"  # nothing left to stop
 

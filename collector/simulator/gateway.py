@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import random
 import threading
+import uuid
 from datetime import timedelta
 
 from collector.phone import count_parts, normalize_number, split_numbers
@@ -16,6 +19,7 @@ from collector.simulator.model import (
     CallLogEntry,
     Clock,
     Faults,
+    ManualClock,
     SendResult,
     SimError,
     SimNumber,
@@ -32,6 +36,7 @@ __all__ = [
     "CallLogEntry",
     "Faults",
     "Gateway",
+    "ManualClock",
     "SimError",
     "derived_request_state",
     "prague_text",
@@ -49,9 +54,12 @@ class Gateway:
         seed: int | None = None,
         faults: Faults | None = None,
         list_window: float = 86_400.0,
+        uuid_ids: bool = False,
+        strict: bool = False,
+        clock: Clock | None = None,
     ) -> None:
         self.accounts = {a.api_key: a for a in (accounts or [Account("test-key")])}
-        self.clock = Clock(scale)
+        self.clock = clock or Clock(scale)
         self.deterministic = seed is None
         self.rng = random.Random(seed)
         self.fault_rng = random.Random(0 if seed is None else seed + 1)
@@ -59,7 +67,10 @@ class Gateway:
         self.list_window = timedelta(seconds=list_window)
         self.requests: dict[str, SimRequest] = {}
         self.calls: list[CallLogEntry] = []
+        self.uuid_ids = uuid_ids
+        self.strict = strict  # the server's default: names and verbs only as the spec has them
         self._next_id = 10_000_000
+        self._seq = 0
         self._lock = threading.Lock()
 
     # -- the API ---------------------------------------------------------------------------
@@ -68,6 +79,18 @@ class Gateway:
         if account is None:
             raise SimError(103)
         return account
+
+    def login(self, username: str | None, password_sha1: str | None) -> str | None:
+        """The key of the account that ``username`` + SHA-1 hex of the password opens, if any."""
+        if not username or not password_sha1:
+            return None
+        for account in self.accounts.values():
+            if account.username != username or account.password is None:
+                continue
+            expected = hashlib.sha1(account.password.encode()).hexdigest()
+            if hmac.compare_digest(expected, password_sha1.strip().lower()):
+                return account.api_key
+        return None
 
     def price(
         self,
@@ -108,6 +131,41 @@ class Gateway:
         expiration: str | None = None,
         utf: bool = False,
     ) -> SendResult:
+        """One request for all the numbers (the legacy and XML APIs)."""
+        (result,) = self._send(
+            api_key, number, message, gateway, sender, custom_id, send_time, expiration, utf, False
+        )
+        return result
+
+    def send_each(
+        self,
+        api_key: str | None,
+        number: str | None,
+        message: str | None,
+        *,
+        gateway: str | None = None,
+        sender: str | None = None,
+        send_time: str | None = None,
+        utf: bool = False,
+    ) -> list[SendResult]:
+        """One request per number, validated and charged as one call (the LTS API's ``Send``)."""
+        return self._send(
+            api_key, number, message, gateway, sender, None, send_time, None, utf, True
+        )
+
+    def _send(
+        self,
+        api_key: str | None,
+        number: str | None,
+        message: str | None,
+        gateway: str | None,
+        sender: str | None,
+        custom_id: str | None,
+        send_time: str | None,
+        expiration: str | None,
+        utf: bool,
+        each: bool,
+    ) -> list[SendResult]:
         numbers, parts, _chars, unit = self.price(api_key, number, message, gateway, sender, utf)
         account = self.account(api_key)
         if custom_id is not None and not (custom_id.isdigit() and 1 <= len(custom_id) <= 10):
@@ -115,32 +173,49 @@ class Gateway:
         now = self.clock.now()
         starts = parse_time(send_time) or now
         expires = parse_time(expiration)
+        expires_after = (expires - starts).total_seconds() if expires else None
         total = round(unit * parts * len(numbers), 2)
+        groups = [[n] for n in numbers] if each else [numbers]
+        results = []
         with self._lock:
             if account.prepaid and account.credit < total:
                 raise SimError(105)
             account.credit = round(account.credit - total, 2)
-            self._next_id += self.rng.randint(1, 7)
-            rid = str(self._next_id)
-            expires_after = (expires - starts).total_seconds() if expires else None
-            request = SimRequest(
-                rid,
-                account.api_key,
-                (gateway or account.default_gateway).lower(),
-                sender or account.default_sender,
-                now,
-                max(starts, now),
-                expires,
-                parts,
-                custom_id=custom_id,
-            )
-            for n in numbers:
-                path = (
-                    scripts.deterministic(n) if self.deterministic else scripts.randomized(self.rng)
+            for group in groups:
+                rid = self._new_id()
+                request = SimRequest(
+                    rid,
+                    account.api_key,
+                    (gateway or account.default_gateway).lower(),
+                    sender or account.default_sender,
+                    now,
+                    max(starts, now),
+                    expires,
+                    parts,
+                    custom_id=custom_id,
+                    seq=self._seq,
                 )
-                request.numbers.append(SimNumber(n, scripts.with_expiration(path, expires_after)))
-            self.requests[rid] = request
-        return SendResult(rid, numbers, custom_id, parts, total)
+                for n in group:
+                    path = (
+                        scripts.deterministic(n)
+                        if self.deterministic
+                        else scripts.randomized(self.rng)
+                    )
+                    request.numbers.append(
+                        SimNumber(n, scripts.with_expiration(path, expires_after))
+                    )
+                self.requests[rid] = request
+                cost = round(unit * parts * len(group), 2)
+                results.append(SendResult(rid, group, custom_id, parts, cost))
+        return results
+
+    def _new_id(self) -> str:
+        """A request id: a growing integer as the legacy API shows, or a UUID as the LTS docs do."""
+        self._seq += 1
+        if self.uuid_ids:
+            return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        self._next_id += self.rng.randint(1, 7)
+        return str(self._next_id)
 
     def cancel(self, api_key: str | None, request_id: str | None) -> int:
         """Cancel what is not sent yet (state 6); returns how many numbers it stopped."""
@@ -169,7 +244,7 @@ class Gateway:
                 if r.api_key == api_key and now - r.created_at <= self.list_window
             ]
         rows = []
-        for r in sorted(recent, key=lambda r: int(r.request_id), reverse=True):
+        for r in sorted(recent, key=lambda r: r.seq, reverse=True):
             states = [n.at(self.elapsed(r)) for n in r.numbers]
             remaining = sum(1 for s in states if s[1] not in REQUEST_STATE_FINAL)
             rows.append((r, remaining, derived_request_state([s[1] for s in states])))

@@ -33,6 +33,9 @@ class Account:
     senders: frozenset[str] = frozenset({"SMSMANAGER", "MyShop", "Doctor", "Bank"})
     default_sender: str = "SMSMANAGER"
     default_gateway: str = "high"
+    # Older clients log in with ``username`` + the SHA-1 hex of ``password`` instead of a key.
+    username: str | None = None
+    password: str | None = None
 
 
 @dataclass
@@ -80,6 +83,7 @@ class SimRequest:
     parts: int
     numbers: list[SimNumber] = field(default_factory=list)
     custom_id: str | None = None
+    seq: int = 0  # creation order; ids are opaque (UUIDs need not sort)
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,20 @@ class Clock:
 
     def now(self) -> datetime:
         return self.start + timedelta(seconds=(time.monotonic() - self._t0) * self.scale)
+
+
+class ManualClock(Clock):
+    """Gateway time that moves only when told to: paths are tested step by step under any load."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        super().__init__(1.0, start)
+        self.offset = 0.0
+
+    def advance_to(self, seconds: float) -> None:
+        self.offset = max(self.offset, seconds)
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=self.offset)
 
 
 def derived_request_state(states: list[int]) -> int:

@@ -9,20 +9,19 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-from collector.simulator.gateway import CallLogEntry, Gateway, SimError, prague_text
-from collector.simulator.xmlapi import error_document, send_xml
+from collector.simulator.answers import answer
+from collector.simulator.gateway import CallLogEntry, Gateway, SimError
+from collector.simulator.wire import (
+    METHODS,
+    STRICT_VERBS,
+    BadRequest,
+    Params,
+    content_length,
+    form_fields,
+)
+from collector.simulator.xmlapi import error_document
 
 log = logging.getLogger(__name__)
-
-METHODS = {
-    "send": "Send",
-    "requestlist": "RequestList",
-    "requeststatus": "RequestStatus",
-    "getuserinfo": "GetUserInfo",
-    "getprice": "GetPrice",
-    "cancel": "Cancel",
-    "xml/send": "XmlSend",
-}
 HTML_503 = (
     "<html><head><title>503 Service Unavailable</title></head>"
     "<body><h1>Service Unavailable</h1></body></html>"
@@ -41,25 +40,38 @@ class _Handler(BaseHTTPRequestHandler):
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def do_GET(self) -> None:
-        self._handle(urlsplit(self.path).query)
+        self._handle("GET")
 
     def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length).decode("utf-8", "replace")
-        query = urlsplit(self.path).query
-        self._handle(f"{query}&{body}" if query else body)
+        self._handle("POST")
 
     def log_message(self, format: str, *args: object) -> None:
         log.debug("simulator: %s", format % args)
 
-    def _handle(self, query: str) -> None:
+    def _params(self, verb: str) -> Params:
+        pairs = parse_qsl(urlsplit(self.path).query, keep_blank_values=True)
+        if verb == "POST":
+            body = self.rfile.read(content_length(self.headers.get("Content-Length")))
+            pairs += form_fields(self.headers.get("Content-Type"), body)
+        return Params(pairs, strict=self.server.strict)
+
+    def _handle(self, verb: str) -> None:
         gateway = self.server.gateway
         name = METHODS.get(urlsplit(self.path).path.strip("/").lower())
-        params = {k.lower(): v for k, v in parse_qsl(query, keep_blank_values=True)}
+        try:
+            params = self._params(verb)
+        except BadRequest as err:
+            self.close_connection = True
+            self._write(err.status, err.text, "text/plain", name, None, "bad-request", None)
+            return
         if name is None:
             self._write(404, "unknown method", "text/plain", None, None, None, None)
             return
-        request_id = params.get("requestid")
+        if self.server.strict and verb not in STRICT_VERBS[name]:
+            # What the real server does is unknown; a plain 405 makes the mistake unmissable.
+            self._write(405, "Method Not Allowed", "text/plain", name, None, "verb", None)
+            return
+        request_id = params.get("requestID")
         if gateway.faults.latency and name in gateway.faults.methods:
             time.sleep(gateway.faults.latency)
         fault = self._inject_fault(gateway, name)
@@ -90,7 +102,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "slow":
             time.sleep(gateway.faults.slow_seconds)
         try:
-            status, body, ctype, fault2 = 200, *self._dispatch(gateway, name, params)
+            status, body, ctype, fault2 = 200, *answer(gateway, name, params)
             fault = fault or fault2
             code = None
         except SimError as err:
@@ -115,70 +127,6 @@ class _Handler(BaseHTTPRequestHandler):
                 return label
             draw -= rate
         return None
-
-    def _dispatch(
-        self, gateway: Gateway, name: str, p: dict[str, str]
-    ) -> tuple[str, str, str | None]:
-        key = p.get("apikey")
-        faults = gateway.faults
-        rng = gateway.fault_rng
-        if name == "Send":
-            r = gateway.send(
-                key,
-                p.get("number"),
-                p.get("message"),
-                gateway=p.get("gateway"),
-                sender=p.get("sender"),
-                custom_id=p.get("customid"),
-                send_time=p.get("time"),
-                expiration=p.get("expiration"),
-                utf=p.get("type", "").lower() == "utf",
-            )
-            tail = f"|{r.custom_id}" if r.custom_id else ""
-            return f"OK|{r.request_id}|{','.join(r.numbers)}{tail}", "text/plain", None
-        if name == "XmlSend":
-            return send_xml(gateway, p.get("xmldata")), "text/xml", None
-        if name == "GetUserInfo":
-            acc = gateway.account(key)
-            return (
-                f"{acc.credit:.2f}|{acc.default_sender}|{acc.default_gateway}",
-                "text/plain",
-                None,
-            )
-        if name == "GetPrice":
-            numbers, parts, chars, unit = gateway.price(
-                key,
-                p.get("number"),
-                p.get("message"),
-                p.get("gateway"),
-                p.get("sender"),
-                p.get("type", "").lower() == "utf",
-            )
-            per_msg = unit * parts
-            total = per_msg * len(numbers)
-            return f"{len(numbers)}|{parts}|{chars}|{per_msg:.2f}|{total:.2f}", "text/plain", None
-        if name == "Cancel":
-            return f"OK|{gateway.cancel(key, p.get('requestid'))}", "text/plain", None
-        unknown = name in faults.methods and faults.unknown_codes > 0
-        if name == "RequestList":
-            lines = []
-            for req, remaining, state in gateway.request_list(key):
-                if unknown and rng.random() < faults.unknown_codes:
-                    state = 8
-                lines.append(
-                    f"{req.request_id}|{req.gateway}|{prague_text(req.created_at)}|"
-                    f"{prague_text(req.expires_at)}|{req.sender}|{remaining}|{state}"
-                )
-            return "".join(f"{line}\n" for line in lines), "text/plain", None
-        rows = gateway.request_status(key, p.get("requestid"))
-        if name in faults.methods and rng.random() < faults.empty_status:
-            return "", "text/plain", "empty"
-        lines = []
-        for number, state, expected, receipt in rows:
-            if unknown and rng.random() < faults.unknown_codes:
-                state, receipt = (8, receipt) if rng.random() < 0.5 else (state, 9)
-            lines.append(f"{number}|{state}|{expected}|{receipt}")
-        return "".join(f"{line}\n" for line in lines), "text/plain", None
 
     def _write(
         self,
@@ -209,20 +157,33 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], gateway: Gateway) -> None:
+    def __init__(self, address: tuple[str, int], gateway: Gateway, strict: bool) -> None:
         super().__init__(address, _Handler)
         self.gateway = gateway
+        self.strict = strict
 
     def rng_code(self) -> int:
         return self.gateway.fault_rng.choice(SYSTEM_CODES)
 
 
 class SimulatorServer:
-    """Start/stop the simulator on a loopback port (0 picks a free one)."""
+    """Start/stop the simulator on a loopback port (0 picks a free one).
 
-    def __init__(self, gateway: Gateway, host: str = "127.0.0.1", port: int = 0) -> None:
+    ``strict`` (default: the gateway's): parameter names only as the spec spells them, read
+    methods by GET only (see collector.simulator.wire); lenient matches names in any case.
+    """
+
+    def __init__(
+        self,
+        gateway: Gateway,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        strict: bool | None = None,
+    ) -> None:
         self.gateway = gateway
-        self._server = _Server((host, port), gateway)
+        self.strict = gateway.strict if strict is None else strict
+        self._server = _Server((host, port), gateway, self.strict)
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.05,), name="simulator", daemon=True
         )

@@ -11,6 +11,9 @@ from dashboard.controls import View
 from dashboard.formatting import age_text
 from dashboard.i18n import t
 
+# Three empty pages, at least half of the status answers within the hour: not chance.
+EMPTY_ALARM = 3
+
 
 def _stale_after() -> float:
     try:
@@ -41,6 +44,8 @@ def render(view: View) -> None:
     )
     if since is None or since > _stale_after():
         st.warning(t("stale", lang, age=age_text(since) if since is not None else t("never", lang)))
+    if last.status_empty >= EMPTY_ALARM and last.status_empty * 2 >= last.status_answered:
+        st.warning(t("empty_status", lang, n=last.status_empty, of=last.status_answered))
     if last.last_error is not None:
         code = f" {last.last_error_code}" if last.last_error_code is not None else ""
         st.caption(

@@ -42,7 +42,7 @@ def _query(view: View) -> MessageQuery:
         key="m_finality",
         format_func=lambda f: t(FINALITY_LABELS[f], lang),
     )
-    request_id = cols[3].text_input(t("request_id", lang), key="m_request")
+    request_id = cols[3].text_input(t("request_id", lang), key="m_request", max_chars=64)
     number = cols[4].text_input(t("number_fragment", lang), key="m_number")
     return MessageQuery(
         view.filters, state, receipt, cast(Finality, finality), request_id or None, number or None

@@ -16,11 +16,23 @@ from db.rollup import HOUR
 from db.types import from_epoch
 
 # Every outcome but "ok": an IN list lets the (outcome, started_at) index serve the query.
-FAILURES = ("client_error", "server_error", "timeout", "connection", "unparseable")
+FAILURES = (
+    "client_error",
+    "server_error",
+    "timeout",
+    "connection",
+    "unparseable",
+    "empty",
+    "redirect",
+    "too_large",
+)
 OUTCOME_LABELS = {
     "timeout": "timeout",
     "connection": "connection failed",
     "unparseable": "unparseable answer",
+    "empty": "empty RequestStatus",
+    "redirect": "redirect refused",
+    "too_large": "answer too large",
 }
 
 

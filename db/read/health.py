@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from db.models import ApiCall, CreditSample, RollupCalls
 from db.read.errors import FAILURES
@@ -24,6 +25,32 @@ class LastCalls:
     last_error_outcome: str | None
     last_error_code: int | None
     last_error_detail: str | None
+    # RequestStatus calls in the hour before the newest call: how many answered an
+    # empty page (outcome "empty") out of all that got an answer.
+    status_empty: int = 0
+    status_answered: int = 0
+
+
+EMPTY_WINDOW = timedelta(hours=1)
+
+
+def _status_answers(
+    conn: Connection, scope: list[Any], last_call: datetime | None
+) -> tuple[int, int]:
+    if last_call is None:
+        return 0, 0
+    rows = conn.execute(
+        select(ApiCall.outcome, func.count())
+        .where(
+            ApiCall.method == "RequestStatus",
+            ApiCall.outcome.in_(("ok", "empty", "unparseable")),
+            ApiCall.started_at >= last_call - EMPTY_WINDOW,
+            *scope,
+        )
+        .group_by(ApiCall.outcome)
+    ).all()
+    counts = {outcome: int(n) for outcome, n in rows}
+    return counts.get("empty", 0), sum(counts.values())
 
 
 def last_calls(engine: Engine, account: str | None = None) -> LastCalls:
@@ -33,6 +60,7 @@ def last_calls(engine: Engine, account: str | None = None) -> LastCalls:
             select(func.max(ApiCall.started_at)).where(ApiCall.outcome == "ok", *scope)
         ).scalar_one()
         last_call = conn.execute(select(func.max(ApiCall.started_at)).where(*scope)).scalar_one()
+        empty = _status_answers(conn, scope, last_call)
         # The newest failure of each kind, one index probe each: walking back from the
         # newest call would read every call since the last failure (a quiet week: all).
         latest = [
@@ -55,8 +83,8 @@ def last_calls(engine: Engine, account: str | None = None) -> LastCalls:
                 .limit(1)
             ).first()
     if error is None:
-        return LastCalls(last_ok, last_call, None, None, None, None)
-    return LastCalls(last_ok, last_call, error[0], error[1], error[2], error[3])
+        return LastCalls(last_ok, last_call, None, None, None, None, *empty)
+    return LastCalls(last_ok, last_call, error[0], error[1], error[2], error[3], *empty)
 
 
 def calls_over_time(engine: Engine, filters: Filters, seconds: int) -> pd.DataFrame:
