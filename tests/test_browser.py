@@ -83,7 +83,7 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         try:
             if requests.get(f"{base}/_stcore/health", timeout=2).ok:
                 break
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # a busy machine: not up yet
             time.sleep(0.3)
     else:
         proc.kill()
@@ -118,9 +118,10 @@ def test_each_page_renders_its_charts_and_figures_in_chromium(
         heading = page.get_by_role("heading", name=title, exact=True)
         expect(heading).to_be_visible(timeout=30_000)
         for text in texts:
-            expect(page.get_by_text(text, exact=False).first).to_be_visible(timeout=15_000)
+            expect(page.get_by_text(text, exact=False).first).to_be_visible(timeout=60_000)
         if charts:
-            expect(page.locator(".js-plotly-plot").nth(charts - 1)).to_be_visible(timeout=20_000)
+            chart = page.locator(".js-plotly-plot").nth(charts - 1)
+            expect(chart).to_be_visible(timeout=60_000)
         page.wait_for_timeout(500)
         page.screenshot(path=str(ARTIFACTS / f"page-{path or 'overview'}.png"), full_page=True)
         assert page.locator("[data-testid='stException']").count() == 0

@@ -228,21 +228,41 @@ def collector(
 
 
 def finish(proc: subprocess.Popen[bytes], timeout: float = 120) -> tuple[int, float, str]:
-    """Exit code, peak RSS in MB (this child's own, from wait4) and its log."""
+    """Exit code, the child's peak RSS in MB and its log.
+
+    The peak is the kernel's high-water mark of the child's own address space (VmHWM),
+    sampled while it runs: wait4's ru_maxrss would also count the forking test process's
+    size at exec time, which grows with every test before this one.
+    """
     assert proc.stderr is not None
     stderr = b""
+    peak_kb = 0
     deadline = time.monotonic() + timeout
     os.set_blocking(proc.stderr.fileno(), False)
     while time.monotonic() < deadline:
         stderr += proc.stderr.read() or b""
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        peak_kb = max(peak_kb, high_water_kb(proc.pid))
+        pid, status, _usage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
             stderr += proc.stderr.read() or b""
             proc.returncode = os.waitstatus_to_exitcode(status)
-            return proc.returncode, usage.ru_maxrss / 1024, stderr.decode("utf-8", "replace")
+            assert peak_kb, "the child's memory was never sampled"
+            return proc.returncode, peak_kb / 1024, stderr.decode("utf-8", "replace")
         time.sleep(0.05)
     proc.kill()
     raise AssertionError(f"collector still running after {timeout} s: {stderr[-2000:]!r}")
+
+
+def high_water_kb(pid: int) -> int:
+    """VmHWM of a running process in kB (0 once it has exited)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def stored_calls(db: str) -> list[tuple[str, str, str | None]]:

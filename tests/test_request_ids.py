@@ -60,7 +60,7 @@ def dashboard_rows(db_url: str, request_id: str) -> tuple[Any, ...]:
 def test_long_request_ids_flow_from_the_simulator_through_the_collector_to_the_pages(
     engine: Engine, db_url: str, kind: type[Gateway], length: int
 ) -> None:
-    gateway = kind([Account(KEY)], scale=400, uuid_ids=True)
+    gateway = kind([Account(KEY)], scale=400, uuid_ids=True, strict=True)
     run_collector(gateway, engine)
     ids = sorted(gateway.requests)
     assert len(ids) == 3 and {len(rid) for rid in ids} == {length}
