@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8501
 
-.PHONY: demo test lint setup bench clean
+.PHONY: demo test coverage lint setup bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
@@ -26,10 +26,14 @@ lint: $(STAMP)
 test: lint
 	$(VENV)/bin/pytest
 
+# The same run, measured: a per-module table, processes the tests start included.
+coverage: lint
+	$(VENV)/bin/pytest --cov --cov-report=term --cov-report=html:test-artifacts/coverage
+
 bench: $(STAMP)
 	$(PY) -m bench.ingest
 	$(PY) -m bench.dashboard
 	$(PY) -m bench.poll
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.*

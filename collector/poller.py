@@ -41,9 +41,10 @@ class Backoff:
     streak: dict[str, int] = field(default_factory=dict)
     until: dict[str, float] = field(default_factory=dict)
     rng: random.Random = field(default_factory=random.Random)
+    clock: Callable[[], float] = time.monotonic
 
     def allowed(self, method: str) -> bool:
-        return time.monotonic() >= self.until.get(method, 0.0)
+        return self.clock() >= self.until.get(method, 0.0)
 
     def success(self, method: str) -> None:
         self.streak.pop(method, None)
@@ -53,7 +54,7 @@ class Backoff:
         streak = self.streak[method] = self.streak.get(method, 0) + 1
         if streak >= self.grace:
             delay = min(self.cap, self.base * 2 ** (streak - self.grace))
-            self.until[method] = time.monotonic() + delay * self.rng.uniform(0.5, 1.5)
+            self.until[method] = self.clock() + delay * self.rng.uniform(0.5, 1.5)
 
 
 @dataclass
@@ -73,7 +74,13 @@ class CycleSummary:
 
 
 class Poller:
-    """One account's polling loop; receives its client and engine, builds nothing itself."""
+    """One account's polling loop; receives its client, engine and clocks, builds nothing itself.
+
+    ``now`` stamps observations and decides what is due; ``monotonic`` times the backoff
+    and the pause after a rejected key. Tests pass fast clocks to walk through days.
+    ``check`` runs before a cycle and before it reports; it raises to stop the loop
+    (the database file was deleted, say).
+    """
 
     def __init__(
         self,
@@ -81,15 +88,18 @@ class Poller:
         engine: Engine,
         settings: Settings,
         check: Callable[[], None] | None = None,
+        *,
+        now: Callable[[], datetime] = utcnow,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        """``check`` runs before a cycle and before it reports; it raises to stop the loop
-        (the database file was deleted, say)."""
         self.client = client
         self.check = check or (lambda: None)
         self.engine = engine
         self.settings = settings
+        self.now = now
+        self.monotonic = monotonic
         self.schedule = make_schedule(settings.give_up_after)
-        self.backoff = Backoff(base=max(settings.poll_interval, 1.0))
+        self.backoff = Backoff(base=max(settings.poll_interval, 1.0), clock=monotonic)
         self._calls: list[ApiCallRecord] = []
         self._lock = threading.Lock()
         client.on_call = self._remember
@@ -149,7 +159,7 @@ class Poller:
         summary = CycleSummary()
         self.check()
         self.cycles += 1
-        if time.monotonic() < self._auth_blocked_until:
+        if self.monotonic() < self._auth_blocked_until:
             summary.skipped = "API key rejected (103)"
             return summary
         account = self.settings.account
@@ -164,7 +174,7 @@ class Poller:
                 summary.errors += 1
                 self._failed("RequestList", err)
         summary.listed = len(listed)
-        now = utcnow()
+        now = self.now()
         written = record(
             self.engine,
             Observations(
@@ -182,14 +192,14 @@ class Poller:
 
         # The due list is taken once, most overdue first; answers are written in small
         # batches as they arrive, so a change is stored seconds after its answer.
-        due = due_requests(self.engine, account, utcnow(), MAX_DUE_PER_CYCLE)
+        due = due_requests(self.engine, account, self.now(), MAX_DUE_PER_CYCLE)
         self._poll_statuses(due, summary)
         credit = self._credit(summary)
         written = record(
             self.engine,
             Observations(
                 account,
-                utcnow(),
+                self.now(),
                 api_calls=self._take_calls(summary),
                 credit=credit,
                 schedule=self.schedule,
@@ -242,7 +252,7 @@ class Poller:
                     with self._lock:
                         summary.errors += 1
                     if not err.retryable:
-                        defer_until = utcnow() + CLIENT_ERROR_RETRY
+                        defer_until = self.now() + CLIENT_ERROR_RETRY
                     self._failed("RequestStatus", err)
             finally:
                 answers.put((rid, numbers, defer_until))
@@ -279,7 +289,7 @@ class Poller:
             self.engine,
             Observations(
                 self.settings.account,
-                utcnow(),
+                self.now(),
                 statuses=batch.statuses,
                 api_calls=self._take_calls(summary),
                 schedule=self.schedule,
@@ -291,12 +301,12 @@ class Poller:
 
     def _credit(self, summary: CycleSummary) -> float | None:
         if (
-            time.monotonic() < self._next_credit
+            self.monotonic() < self._next_credit
             or not self.backoff.allowed("GetUserInfo")
             or self._stopping.is_set()
         ):
             return None
-        self._next_credit = time.monotonic() + self.settings.credit_interval
+        self._next_credit = self.monotonic() + self.settings.credit_interval
         try:
             info = self.client.user_info()
         except SmsDashError as err:
@@ -307,13 +317,13 @@ class Poller:
         return info.credit
 
     def _auth_blocked(self) -> bool:
-        return time.monotonic() < self._auth_blocked_until
+        return self.monotonic() < self._auth_blocked_until
 
     def _failed(self, method: str, err: SmsDashError) -> None:
         if isinstance(err, ApiError) and err.code == AUTH_ERROR:
             with self._lock:
                 first = self._auth_blocked_until == 0.0
-                self._auth_blocked_until = time.monotonic() + self.settings.auth_retry
+                self._auth_blocked_until = self.monotonic() + self.settings.auth_retry
             if first:
                 log.error(
                     "account %s: SmsManager rejected the API key (error 103): put a valid key "

@@ -6,7 +6,7 @@ import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -14,8 +14,9 @@ import streamlit as st
 
 from dashboard import params, safe
 from dashboard.i18n import t
+from dashboard.ranges import custom_range, preset_range, previous_period, utc_offset
 from db.codes import Lang
-from db.read.filters import Filters, bucket_seconds, sliding_start
+from db.read.filters import Filters, bucket_seconds
 
 PRESETS = {
     "1h": timedelta(hours=1),
@@ -41,13 +42,17 @@ class View:
     now: datetime
     span: timedelta | None = None  # a preset range follows the clock; a custom one stays put
 
-    def refreshed(self) -> View:
+    def refreshed(self, now: datetime | None = None) -> View:
         """The same view a few seconds later (what an auto-refresh shows)."""
-        now = rounded_now()
+        now = now or rounded_now()
         if self.span is None or now == self.now:
             return self
-        start = sliding_start(now, self.span, _offset(self.tz, now))
-        return replace(self, filters=replace(self.filters, start=start, end=now), now=now)
+        start, end = preset_range(now, self.span, self.tz)
+        return replace(self, filters=replace(self.filters, start=start, end=end), now=now)
+
+    def previous(self) -> Filters:
+        """The period the change figures compare with (see ``previous_period``)."""
+        return previous_period(self.filters, self.tz)
 
     @property
     def bucket(self) -> int:
@@ -56,15 +61,10 @@ class View:
     @property
     def offset(self) -> int:
         """Seconds to add so that day buckets start at local midnight."""
-        return _offset(self.tz, self.now)
+        return utc_offset(self.tz, self.now)
 
     def local(self, value: datetime | None) -> str:
         return "—" if value is None else value.astimezone(self.tz).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _offset(tz: ZoneInfo, now: datetime) -> int:
-    shift = tz.utcoffset(now.replace(tzinfo=None))
-    return int(shift.total_seconds()) if shift else 0
 
 
 def rounded_now() -> datetime:
@@ -136,11 +136,9 @@ def sidebar(options: dict[str, list[str]], numbers_allowed: bool = True) -> View
         first, last, spanned = params.span(*(d if isinstance(d, date) else today for d in picked))
         notes.extend(spanned)
         days = (first, last)
-        start = datetime.combine(first, time(), tz).astimezone(UTC)
-        end = datetime.combine(last + timedelta(days=1), time(), tz).astimezone(UTC)
-        end = max(end, start + timedelta(hours=1))
+        start, end = custom_range(first, last, tz)
     else:
-        end, start = now, sliding_start(now, PRESETS[range_key], _offset(tz, now))
+        start, end = preset_range(now, PRESETS[range_key], tz)
         side.caption(t("range_since", lang, start=start.astimezone(tz).strftime("%Y-%m-%d %H:%M")))
     chosen: dict[str, str | None] = {}
     for name in ("account", "sender", "gateway"):

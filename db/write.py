@@ -22,6 +22,7 @@ from sqlalchemy import (
     update,
 )
 
+from db import pause
 from db.bulk import (
     insert_rows,
     insert_values,
@@ -72,7 +73,9 @@ CALLS = plain(ApiCall.__table__)
 def record(engine: Engine, obs: Observations) -> WriteSummary:
     """Write everything one cycle observed, atomically and idempotently."""
     with engine.begin() as conn:
-        return record_in(conn, obs)
+        summary = record_in(conn, obs)
+        pause.before_commit(summary.state_changes)
+        return summary
 
 
 def record_in(conn: Connection, obs: Observations) -> WriteSummary:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, create_engine, text
 
@@ -67,6 +68,20 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 
 # Hypothesis's per-example deadline measures the machine's load, not the code: a busy CI
-# machine made a 200 ms deadline fail an example that takes 5 ms when calm.
-hypothesis_settings.register_profile("smsdash", deadline=None)
+# machine made a 200 ms deadline fail an example that takes 5 ms when calm. Its "input
+# generation is slow" check failed the same way under two CPU-bound processes.
+hypothesis_settings.register_profile(
+    "smsdash", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 hypothesis_settings.load_profile("smsdash")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--reverse", action="store_true", help="run the tests in reverse order (order independence)"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--reverse"):
+        items.reverse()

@@ -324,3 +324,45 @@ def test_a_messages_timeline_reads_in_words_in_czech(dashboard: str, browser: An
     )
     assert "nan" not in text and "request_state" not in text
     tab.context.close()
+
+
+def test_the_csv_download_holds_exactly_the_messages_in_range(dashboard: str) -> None:
+    import csv
+
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as play:
+        browser = play.chromium.launch(executable_path=chromium(), args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1600}, accept_downloads=True)
+        page.goto(f"{dashboard}/messages?range=24h&numbers=full")
+        link = page.get_by_role("button", name="Download CSV")
+        expect(link).to_be_enabled(timeout=30_000)
+        with page.expect_download(timeout=30_000) as info:
+            link.click()
+        text = Path(info.value.path()).read_text(encoding="utf-8")
+        browser.close()
+    header, *rows = list(csv.reader(text.splitlines()))
+    assert header[:8] == [
+        "account",
+        "request_id",
+        "number",
+        "sender",
+        "gateway",
+        "request_state",
+        "receipt_state",
+        "expected_receipts",
+    ]
+    got = sorted(tuple(r[:7]) for r in rows)
+    want = sorted(
+        (
+            m.account,
+            m.request_id,
+            m.number,
+            m.sender,
+            m.gateway,
+            str(m.request_state),
+            str(m.receipt),
+        )
+        for m in in_range()
+    )
+    assert got == want

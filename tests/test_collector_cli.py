@@ -18,7 +18,13 @@ from collector.simulator.gateway import Account
 from db.engine import make_engine
 from db.models import Message, Request
 from tests.conftest import ROOT
-from tests.sim_helpers import assert_changes_recorded_once, send_mix, stored_states, true_states
+from tests.sim_helpers import (
+    assert_changes_recorded_once,
+    send_mix,
+    stored_states,
+    true_states,
+    wait_for,
+)
 
 COMMANDS = ["check", "run", "once", "init-db", "simulate", "demo"]
 
@@ -94,38 +100,50 @@ def test_kill_9_at_any_moment_leaves_a_consistent_database_that_resumes(tmp_path
         "SMSDASH_ACCOUNT": "acme",
         "SMSDASH_POLL_INTERVAL": "0.02",
     }
+    held = []
     with SimulatorServer(gateway, strict=True) as server:
         env["SMSDASH_API_URL"] = server.url
         send_mix(gateway, key)
         send_mix(gateway, key)
-        kills = 0
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
+        # Each run stops inside its n-th write transaction, after the rows went in and
+        # before the commit, says so with a file, and is killed right there.
+        for nth in (1, 2, 4, 7):
+            folder = tmp_path / f"kill-{nth}"
+            folder.mkdir()
             proc = subprocess.Popen(
                 [sys.executable, "-m", "collector", "run"],
-                env=env,
+                env={**env, "SMSDASH_TEST_PAUSE_IN_WRITE": f"{folder}:{nth}"},
                 cwd=ROOT,
                 stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
             )
-            if kills < 4:
-                time.sleep(0.9 + 0.37 * kills)  # start-up plus a few cycles, at varied points
+            marker = folder / f"in-write-{proc.pid}"
+            try:
+                wait_for(lambda m=marker, p=proc: m.exists() or p.poll() is not None, 60, "write")
+                assert proc.poll() is None, "the collector ended before its write"
+            finally:
                 proc.send_signal(signal.SIGKILL)
-                proc.wait()
-                kills += 1
-                continue
-            engine = make_engine(url)
-            calls = len(gateway.calls)
-            while len(gateway.calls) < calls + 2:  # polling, so its signal handlers are set
-                time.sleep(0.05)
-            while time.monotonic() < deadline and not (
-                gateway.quiescent() and stored_states(engine) == true_states(gateway)
-            ):
-                time.sleep(0.2)
-            proc.send_signal(signal.SIGTERM)
-            assert proc.wait(timeout=30) == 0, proc.stderr.read() if proc.stderr else ""
-            break
-    assert kills == 4
+                proc.wait(timeout=30)
+            held.append(int(marker.read_text() or 0))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "collector", "run"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        engine = make_engine(url)
+        calls = len(gateway.calls)
+        # polling, so its signal handlers are set
+        wait_for(lambda: len(gateway.calls) >= calls + 2, 60, "the restart polls")
+        wait_for(
+            lambda: gateway.quiescent() and stored_states(engine) == true_states(gateway),
+            90,
+            "the restarted collector reaches the truth",
+        )
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0, proc.stderr.read() if proc.stderr else ""
+    assert any(held), f"state changes in flight at each kill: {held}"
     assert stored_states(engine) == true_states(gateway)
     assert_changes_recorded_once(engine)
     with engine.connect() as conn:
@@ -136,6 +154,26 @@ def test_kill_9_at_any_moment_leaves_a_consistent_database_that_resumes(tmp_path
             gateway.requests
         )
         assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+
+
+def rendered_kpis(address: str) -> dict[str, str]:
+    """The Overview's KPI tiles as a real browser shows them: label -> value."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.test_browser import CHROMIUM_FLAGS, chromium
+
+    with sync_playwright() as play:
+        browser = play.chromium.launch(executable_path=chromium(), args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1200})
+        page.goto(address)
+        tiles = page.get_by_test_id("stMetric")
+        expect(tiles.first).to_be_visible(timeout=60_000)
+        expect(page.get_by_test_id("stMetricValue").first).not_to_have_text("0", timeout=60_000)
+        labels = page.get_by_test_id("stMetricLabel").all_inner_texts()
+        values = page.get_by_test_id("stMetricValue").all_inner_texts()
+        assert page.locator("[data-testid='stException']").count() == 0
+        browser.close()
+    return {label.strip(): value.strip() for label, value in zip(labels, values, strict=True)}
 
 
 def test_the_demo_feeds_a_live_dashboard_and_one_ctrl_c_stops_everything(tmp_path: Path) -> None:
@@ -190,7 +228,10 @@ def test_the_demo_feeds_a_live_dashboard_and_one_ctrl_c_stops_everything(tmp_pat
             finally:
                 engine.dispose()
         assert healthy, "the dashboard never answered"
-        assert stored, "the collector stored no message from the simulated traffic"
+        assert stored > 0, "the collector stored no message from the simulated traffic"
+        tiles = rendered_kpis(f"http://127.0.0.1:{port}/?range=1h")
+        assert set(tiles) >= {"Messages", "Delivered", "Not final yet"}, tiles
+        assert int(tiles["Messages"].replace(",", "")) > 0, tiles
     finally:
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=60)

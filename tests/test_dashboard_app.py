@@ -117,12 +117,19 @@ def test_a_link_with_query_parameters_restores_the_view(
     assert metrics(at)["Messages"] == str(len(in_range(account="other")))
 
 
+@pytest.mark.parametrize(
+    "now,midnight",
+    [
+        # the weeks after Prague's clocks go back and forward: a fixed offset gave 01:00, 23:00
+        (datetime(2026, 10, 28, 9, 0, tzinfo=UTC), "2026-10-21 00:00"),
+        (datetime(2027, 3, 30, 8, 0, tzinfo=UTC), "2027-03-23 00:00"),
+    ],
+)
 def test_a_preset_range_starts_at_a_whole_bucket_and_says_so(
-    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch, now: datetime, midnight: str
 ) -> None:
+    monkeypatch.setattr("dashboard.controls.rounded_now", lambda: now)
     at = app(seeded_url, monkeypatch, range="7d", tz="Europe/Prague")
-    prague = datetime.now(ZoneInfo("Europe/Prague"))
-    midnight = (prague - timedelta(days=7)).strftime("%Y-%m-%d 00:00")
     assert f"From {midnight} until now" in [c.value for c in at.sidebar.caption]
 
 
@@ -191,12 +198,21 @@ def test_the_messages_page_pages_through_and_filters(
 def test_the_health_page_shows_credit_and_runway(
     seeded_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    engine = make_engine(seeded_url)
+    with engine.connect() as conn:
+        last_ok = conn.exec_driver_sql("SELECT max(started_at) FROM api_calls WHERE outcome = 'ok'")
+        now = datetime.fromtimestamp(last_ok.scalar_one() + 20 * 60 + 5, UTC)
+    engine.dispose()
+    monkeypatch.setattr("dashboard.controls.rounded_now", lambda: now)
     at = app(seeded_url, monkeypatch)
     at.switch_page("views/health.py").run()
     shown = metrics(at)
     assert shown["Credit (CZK)"] == "980.00\xa0CZK"
     assert shown["Credit runway"] == "18 d 9 h"  # 980 CZK at 20 CZK per 9 h
-    assert at.warning, "the seed's last successful call is 20 minutes old: stale"
+    assert shown["Last successful call"] == "20 min ago"
+    assert [w.value for w in at.warning] == [
+        "No successful call for 20 min: is the collector running?"
+    ]
 
 
 def test_the_csv_download_gives_way_to_a_note_past_the_row_limit(
@@ -248,7 +264,7 @@ def test_an_auto_refresh_moves_a_preset_range_and_keeps_it_on_whole_buckets() ->
     then = datetime(2026, 11, 20, 14, 17, 10, tzinfo=UTC)
     span = timedelta(hours=24)
     view = View(Filters(sliding_start(then, span, 3600), then), "en", False, 15, tz, then, span)
-    moved = view.refreshed()
+    moved = view.refreshed(then + timedelta(seconds=10))
     assert moved.now > then and moved.filters.end == moved.now
     assert moved.filters.start == sliding_start(moved.now, span, 3600)
     assert int(moved.filters.start.timestamp()) % 3600 == 0

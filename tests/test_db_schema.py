@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select
@@ -10,6 +12,7 @@ from db import codes
 from db.engine import make_engine
 from db.migrate import upgrade
 from db.models import Base, ErrorCodeRow, ReceiptCode, RequestStateCode
+from tests.conftest import ROOT
 
 
 def test_migrations_build_a_schema_that_matches_the_models(engine: Engine) -> None:
@@ -93,3 +96,65 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_url: str) -> None:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+
+
+def documented_columns() -> dict[str, set[str]]:
+    """The README's schema table: table -> every key and column it names."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## The database schema (a public interface)")[1].split("\n## ")[0]
+    documented: dict[str, set[str]] = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 3 or not cells[0].startswith("`"):
+            continue
+        # Parentheses hold remarks and values (`ok`, `client`), not column names.
+        names = re.findall(r"`([a-z_0-9]+)`", re.sub(r"\([^)]*\)", "", cells[0]))
+        text = re.sub(r"\([^)]*\)", "", f"{cells[1]}, {cells[2]}")
+        columns = {c.strip() for chunk in re.findall(r"`([^`]+)`", text) for c in chunk.split(",")}
+        for table in names:
+            documented[table] = columns
+    return documented
+
+
+def test_every_column_the_readme_documents_exists_in_its_table(engine: Engine) -> None:
+    documented = documented_columns()
+    assert len(documented) == 8 and "poll_count" in documented["messages"]
+    inspector = inspect(engine)
+    for table, columns in documented.items():
+        assert columns <= {c["name"] for c in inspector.get_columns(table)}, (
+            table,
+            columns - {c["name"] for c in inspector.get_columns(table)},
+        )
+
+
+PARTIAL_INDEXES = {
+    "ix_requests_unresolved": "requests (next_poll_at) where gave_up_at is null",
+    "ix_messages_backlog": "messages (first_seen_at, request_state, receipt_state) "
+    "where final_at is null and gave_up_at is null",
+    "ix_messages_backlog_sender": "messages (sender, first_seen_at, request_state, "
+    "receipt_state) where final_at is null and gave_up_at is null",
+    "ix_messages_final_at": "messages (final_at) where final_at is not null",
+    "ix_messages_gave_up_at": "messages (gave_up_at) "
+    "where final_at is null and gave_up_at is not null",
+    "ix_rollup_messages_pending": "rollup_messages (hour, messages) where exit_hour = -1",
+}
+
+
+def test_the_partial_indexes_have_their_columns_and_conditions(engine: Engine) -> None:
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            query = (
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql LIKE '%WHERE%'"
+            )
+        else:
+            query = "SELECT indexname, indexdef FROM pg_indexes WHERE strpos(indexdef, 'WHERE') > 0"
+        found = dict(conn.exec_driver_sql(query).all())
+
+    def plain(ddl: str) -> str:
+        ddl = ddl.lower().split(" on ", 1)[1].replace("public.", "").replace("using btree ", "")
+        ddl = ddl.replace("'-1'::integer", "-1")
+        table, rest = ddl.split(" ", 1)
+        columns, condition = rest.split(" where ", 1)
+        return f"{table} {columns} where {re.sub(r'[()]', '', condition)}"
+
+    assert {name: plain(ddl) for name, ddl in found.items()} == PARTIAL_INDEXES

@@ -49,7 +49,8 @@ def test_recording_the_same_batch_twice_changes_no_counts(engine: Engine) -> Non
     second = record(
         engine, obs(T0 + timedelta(seconds=30), number(1), number(0, 1, "420777111221"))
     )
-    assert first.new_messages == 2 and first.state_changes > 0
+    # the request's state, and each number's state and receipt, from nothing
+    assert first.new_messages == 2 and first.state_changes == 5 == counts[2]
     assert second.state_changes == 0 and second.new_messages == 0
     assert [count(engine, m) for m in (Request, Message, StateChange)] == counts
 
@@ -179,7 +180,7 @@ def test_a_line_with_an_unknown_code_does_not_end_polling(engine: Engine) -> Non
     record(engine, obs(T0, NumberRecord("420777111220", 8, 0, 6)))
     row = message_row(engine)
     assert (row["request_state"], row["receipt_state"]) == (8, 6)
-    assert row["final_at"] is None and row["next_poll_at"] is not None
+    assert row["final_at"] is None and row["next_poll_at"] == T0  # due again next cycle
     record(engine, obs(T0 + timedelta(seconds=5), number(6)))
     assert message_row(engine)["final_at"] == T0 + timedelta(seconds=5)
 

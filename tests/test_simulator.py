@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from itertools import groupby
 
 import pytest
 import requests
 
+from collector.__main__ import build_parser
+from collector.simulate_cli import build_gateway
 from collector.simulator import Faults, Gateway, SimulatorServer
 from collector.simulator.gateway import PRAGUE, Account, ManualClock, derived_request_state
 from collector.simulator.scripts import BY_LAST_DIGIT, NEVER_DELIVERED
@@ -156,6 +159,7 @@ def test_each_last_digit_walks_its_documented_path_to_its_final_state(
     clock = gateway.clock = ManualClock()
     rid = call(url, "Send", apikey=KEY, number=number, message="x").text.split("|")[1]
     seen = follow(url, clock, rid, number)
+    assert seen == [step for step, _ in groupby((s, r) for _t, s, r in BY_LAST_DIGIT[digit])]
     assert seen[-1] == final
     for state in must_pass:
         assert state in seen
@@ -184,6 +188,7 @@ def test_a_user_cancel_before_sending_ends_in_state_6(gateway: Gateway, url: str
     assert call(url, "RequestStatus", apikey=KEY, requestid=rid).text.split("|")[1] == "6"
     clock.advance_to(600)
     assert call(url, "RequestStatus", apikey=KEY, requestid=rid).text.split("|")[1] == "6"
+    assert call(url, "Cancel", apikey=KEY, requestid=rid).text == "OK|0"  # nothing left to stop
 
 
 def test_a_request_state_is_derived_from_its_numbers() -> None:
@@ -324,3 +329,32 @@ def test_the_history_endpoint_gives_each_numbers_steps_in_gateway_time() -> None
     assert steps[-1] == ["2026-03-01T12:00:30+00:00", 2, 5]
     assert len(steps) == len([s for s in BY_LAST_DIGIT["8"] if s[0] <= 31])
     assert refused.status_code == 401 and refused.text == "ERROR|103"
+
+
+def seeded_paths(*argv: str, n: int = 4000) -> list[list[tuple[float, int, int]]]:
+    args = build_parser().parse_args(["simulate", "--credit", "1e9", *argv])
+    gateway = build_gateway(args)
+    results = [gateway.send("demo-key", f"420777{i:06d}", "x") for i in range(n)]
+    return [gateway.requests[r.request_id].numbers[0].steps for r in results]
+
+
+def test_simulate_with_the_same_seed_draws_the_same_outcomes_and_timings() -> None:
+    first = seeded_paths("--seed", "7")
+    assert first == seeded_paths("--seed", "7")
+    assert first != seeded_paths("--seed", "8")
+    unseeded = seeded_paths(n=10)
+    assert unseeded == [list(BY_LAST_DIGIT[str(i)]) for i in range(10)]  # by last digit
+
+
+def test_simulate_with_a_seed_ends_in_the_documented_proportions() -> None:
+    n = 4000
+    ends = Counter(path[-1][1:] for path in seeded_paths("--seed", "7", n=n))
+    # Each random outcome walks one digit's path; the weights are the README's proportions:
+    # about 93 % delivered, a percent or two of each failure.
+    weights = {(2, 2): 93.5, (2, 3): 1.5, (2, 6): 1.5, (2, 7): 1.0, (2, 8): 0.5, (7, 0): 1.0}
+    weights[(4, 0)] = 1.0
+    assert set(ends) == set(weights)
+    for end, weight in weights.items():
+        share = weight / 100
+        sigma = (share * (1 - share) / n) ** 0.5
+        assert abs(ends[end] / n - share) < 4 * sigma, (end, ends[end])

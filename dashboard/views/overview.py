@@ -37,7 +37,7 @@ def render(view: View) -> None:
     st.header(t("overview", lang))
     status.show(view)
     k = data.kpis(url, filters)
-    previous = filters.previous()
+    previous = view.previous()
     p = data.kpis(url, previous)
     compared = t(
         "vs_previous",

@@ -1,0 +1,202 @@
+"""README promises of the dashboard under AppTest: custom days, paging, timeline, labels, no API."""
+
+from __future__ import annotations
+
+import re
+import string
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+from streamlit.testing.v1 import AppTest
+
+from dashboard.controls import PRESETS
+from dashboard.i18n import LABELS
+from db.engine import make_engine
+from db.migrate import upgrade
+from db.records import NumberRecord, Observations, RequestRecord
+from db.write import record
+from tests.conftest import ROOT
+from tests.seed import MESSAGES, seed
+from tests.test_dashboard_app import PAGES, app, metrics
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+@pytest.fixture
+def seeded(sqlite_url: str) -> tuple[str, datetime]:
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    now = seed(engine)
+    engine.dispose()
+    return sqlite_url, now
+
+
+def test_a_custom_range_counts_the_messages_of_those_whole_local_days(
+    seeded: tuple[str, datetime], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, now = seeded
+    first_seen = {
+        m.number: (now - timedelta(minutes=m.minutes_ago)).astimezone(TOKYO).date()
+        for m in MESSAGES
+    }
+    older = (now - timedelta(hours=30)).astimezone(TOKYO).date()
+    today = now.astimezone(TOKYO).date()
+    one_day = sum(day == older for day in first_seen.values())
+    at = app(
+        url, monkeypatch, range="custom", tz="Asia/Tokyo", **{"from": str(older)}, to=str(older)
+    )
+    assert not at.exception
+    assert at.date_input(key="from").value == older == at.date_input(key="to").value
+    assert metrics(at)["Messages"] == str(one_day)
+    at = app(
+        url, monkeypatch, range="custom", tz="Asia/Tokyo", **{"from": str(older)}, to=str(today)
+    )
+    assert metrics(at)["Messages"] == str(len(MESSAGES))
+    # nothing in the same number of whole days before: the change is all of them
+    messages = next(m for m in at.metric if m.label == "Messages")
+    assert messages.proto.delta == f"+{len(MESSAGES)}"
+    assert at.query_params["from"] == str(older) and at.query_params["to"] == str(today)
+
+
+@pytest.fixture
+def many_url(sqlite_url: str) -> str:
+    """120 messages in the last hours: three requests of 40 numbers."""
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    now = datetime.now(UTC).replace(microsecond=0)
+    for i in range(3):
+        rid, at = f"77{i}", now - timedelta(minutes=30 * (i + 1))
+        listed = RequestRecord(rid, "high", at, None, "MyShop", None, 1)
+        numbers = [NumberRecord(f"4207770{i}{n:04d}", 1, 1, 0) for n in range(40)]
+        record(engine, Observations("acme", at, listed=[listed], statuses={rid: numbers}))
+    engine.dispose()
+    return sqlite_url
+
+
+def shown_numbers(at: AppTest) -> list[str]:
+    return list(at.dataframe[0].value["Number"])
+
+
+def button(at: AppTest, label: str):  # type: ignore[no-untyped-def]
+    return next(b for b in at.button if b.label == label)
+
+
+def test_the_messages_page_goes_to_the_next_page_and_back_to_the_first(
+    many_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app(many_url, monkeypatch, numbers="full")
+    at.switch_page("views/messages.py").run()
+    pages = [shown_numbers(at)]
+    assert button(at, "First page").disabled
+    while not button(at, "Next page").disabled and len(pages) < 5:
+        button(at, "Next page").click().run()
+        pages.append(shown_numbers(at))
+    assert [len(p) for p in pages] == [50, 50, 20]
+    everything = [n for page in pages for n in page]
+    expected = [f"4207770{i}{n:04d}" for i in range(3) for n in reversed(range(40))]
+    assert everything == expected  # newest request first, then by number, no row twice
+    assert at.caption[0].value.endswith("· 3")
+    button(at, "First page").click().run()
+    assert shown_numbers(at) == pages[0]
+
+
+def test_selecting_a_message_shows_its_timeline_of_state_changes(
+    seeded: tuple[str, datetime], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, _now = seeded
+    at = app(url, monkeypatch, numbers="full")
+    at.switch_page("views/messages.py").run()
+    assert len(at.dataframe) == 1
+    newest = at.dataframe[0].value.iloc[0]
+    assert (newest["Request"], newest["Number"]) == ("1003", "420777000303")
+    at.session_state["m_table_1"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+    assert [m.value for m in at.markdown if "Timeline" in m.value] == ["**Timeline**"]
+    assert "1003 · 420777000303" in [x.value for x in at.text]
+    changes = list(at.dataframe[1].value["Change"])
+    assert changes == [
+        "request: — → 2 · request was sent",
+        "request_state: — → 2 · request was sent",
+        "receipt: — → 0 · no receipt for the message (yet)",
+        "receipt: 0 · no receipt for the message (yet) → 2 · message delivered",
+    ]
+
+
+def fields(text: str) -> set[str]:
+    return {name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name}
+
+
+def test_every_label_is_there_in_english_and_czech_with_the_same_placeholders() -> None:
+    for key, (en, cs) in LABELS.items():
+        assert en.strip() and cs.strip(), key
+        assert fields(en) == fields(cs), key
+    used: set[str] = set()
+    for path in (ROOT / "dashboard").rglob("*.py"):
+        used |= set(re.findall(r"""\bt\(\s*["']([a-z0-9_]+)["']\s*[,)]""", path.read_text()))
+    assert len(used) > 50, "the pattern finds the labels in use"
+    used |= {"measure_sent", "measure_final"}  # t(f"measure_{m}") for both measures
+    used |= {*PRESETS, "custom", "off", "overview", "backlog", "errors", "messages", "health"}
+    assert used - set(LABELS) == set(), "labels used but missing from the table"
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    seen: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        self._record()
+
+    def do_POST(self) -> None:
+        self._record()
+
+    def _record(self) -> None:
+        self.seen.append(f"{self.command} {self.path}")
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def api_listener() -> Iterator[tuple[str, list[str]]]:
+    seen: list[str] = []
+    handler = type("Recorder", (_Recorder,), {"seen": seen})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/", seen
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("lang", ["en", "cs"])
+def test_no_page_ever_calls_the_api(
+    seeded: tuple[str, datetime],
+    monkeypatch: pytest.MonkeyPatch,
+    api_listener: tuple[str, list[str]],
+    lang: str,
+) -> None:
+    url, _now = seeded
+    api_url, seen = api_listener
+    requests.get(api_url + "probe", timeout=5)
+    assert seen == ["GET /probe"], "the listener records what reaches it"
+    seen.clear()
+    monkeypatch.setenv("SMSDASH_API_URL", api_url)
+    monkeypatch.setenv("SMSDASH_API_KEY", "a-key-the-dashboard-must-not-use")
+    at = app(url, monkeypatch, lang=lang, range="7d")
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert not at.exception
+    at.switch_page("views/messages.py").run()
+    at.session_state["m_table_1"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+    assert seen == []
