@@ -34,6 +34,7 @@ PAGES = [
     ("errors", ":material/error:"),
     ("messages", ":material/sms:"),
     ("health", ":material/monitor_heart:"),
+    ("insights", ":material/insights:"),
 ]
 st.navigation(
     [

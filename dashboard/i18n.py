@@ -153,6 +153,53 @@ LABELS: dict[str, tuple[str, str]] = {
         "SmsManager odmítá API klíč (chyba 103, naposledy {when}): sběr přestal zjišťovat stav. "
         "Nastavte platný SMSDASH_API_KEY a sběr restartujte.",
     ),
+    # insights
+    "insights": ("Insights", "Souvislosti"),
+    "ins_coverage_title": ("Receipt coverage", "Pokrytí doručenkami"),
+    "ins_coverage_help": (
+        "Of the messages sent (request state 2, or any receipt came back), the share that "
+        "ever reached a final receipt (2 delivered, 3, 6, 7, 8 not delivered). Sent without "
+        "a receipt is not success. By gateway, and per day the messages were first seen.",
+        "Z odeslaných zpráv (stav požadavku 2 nebo přišla jakákoli doručenka) podíl těch, "
+        "které kdy dostaly konečnou doručenku (2 doručeno; 3, 6, 7, 8 nedoručeno). Odesláno "
+        "bez doručenky není úspěch. Podle brány a po dnech, kdy byly zprávy poprvé viděny.",
+    ),
+    "ins_sent": ("Sent", "Odesláno"),
+    "ins_covered": ("With a final receipt", "S konečnou doručenkou"),
+    "ins_coverage": ("Coverage", "Pokrytí"),
+    "ins_shift_title": (
+        "Outcome mix against the same range a week earlier",
+        "Skladba výsledků oproti stejnému období o týden dříve",
+    ),
+    "ins_shift_help": (
+        "Final outcomes (final receipt, or the request state that ended the message) as "
+        "shares of the final messages. A change is flagged only when a two-sided "
+        "two-proportion z-test stays below α = {alpha} after Holm's correction over all "
+        "outcomes tested; an outcome is tested only with at least {period} final messages in "
+        "each period and {outcome} with that outcome in both together, so small numbers do "
+        "not raise alarms.",
+        "Konečné výsledky (konečná doručenka, nebo stav požadavku, který zprávu ukončil) jako "
+        "podíly konečných zpráv. Změna je označena, jen když oboustranný z-test dvou podílů "
+        "zůstane pod α = {alpha} i po Holmově korekci přes všechny testované výsledky; "
+        "výsledek se testuje, jen když má každé období aspoň {period} konečných zpráv a obě "
+        "dohromady aspoň {outcome} s tímto výsledkem, aby malá čísla nevyvolávala poplach.",
+    ),
+    "ins_outcome": ("Outcome", "Výsledek"),
+    "ins_now": ("In range", "V období"),
+    "ins_before": ("A week earlier", "O týden dříve"),
+    "ins_share_now": ("Share", "Podíl"),
+    "ins_share_before": ("Share a week earlier", "Podíl o týden dříve"),
+    "ins_change": ("Change", "Změna"),
+    "ins_flag": ("Significant", "Významné"),
+    "ins_flagged": ("⚠ significant shift", "⚠ významný posun"),
+    "ins_shift_found": (
+        "{n} outcome(s) changed their share beyond chance.",
+        "Podíl se významně změnil u výsledků: {n}.",
+    ),
+    "ins_shift_none": (
+        "No outcome changed its share beyond chance.",
+        "Žádný výsledek nezměnil podíl víc, než dovoluje náhoda.",
+    ),
 }
 
 

@@ -1,0 +1,20 @@
+"""Cached data access for the Insights page."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.data import TTL, engine
+from db.read import insights
+from db.read.filters import Filters
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def receipt_coverage(raw_url: str, filters: Filters, offset: int) -> pd.DataFrame:
+    return insights.receipt_coverage(engine(raw_url), filters, offset)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def outcome_shift(raw_url: str, filters: Filters) -> pd.DataFrame:
+    return insights.outcome_shift(engine(raw_url), filters)

@@ -1,0 +1,96 @@
+"""Insights page: receipt coverage, and the shift of the final-outcome mix week on week."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import controls, data, insights_charts, insights_data, widgets
+from dashboard.controls import View
+from dashboard.formatting import state_label
+from dashboard.i18n import t
+from db.read import significance
+from db.read.insights import coverage_by_gateway
+
+
+def _coverage(view: View) -> None:
+    lang = view.lang
+    st.subheader(t("ins_coverage_title", lang))
+    st.caption(t("ins_coverage_help", lang))
+    days = insights_data.receipt_coverage(data.url(), view.filters, view.offset)
+    if days.empty:
+        st.info(t("no_rows", lang))
+        return
+    totals = coverage_by_gateway(days)
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("gateway", lang): [g or "—" for g in totals["gateway"]],
+                t("ins_sent", lang): totals["sent"],
+                t("ins_covered", lang): totals["covered"],
+                t("ins_coverage", lang): [f"{v:.1%}" for v in totals["coverage"]],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    widgets.chart(view, days, lambda d: insights_charts.coverage_by_day(d, lang, view.tz))
+
+
+def _shift(view: View) -> None:
+    lang = view.lang
+    st.subheader(t("ins_shift_title", lang))
+    st.caption(
+        t(
+            "ins_shift_help",
+            lang,
+            alpha=significance.ALPHA,
+            period=significance.MIN_PERIOD,
+            outcome=significance.MIN_OUTCOME,
+        )
+    )
+    table = insights_data.outcome_shift(data.url(), view.filters)
+    if table.empty:
+        st.info(t("no_rows", lang))
+        return
+
+    def share(value: float | None) -> str:
+        return "—" if value is None or pd.isna(value) else f"{value:.1%}"
+
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("ins_outcome", lang): [
+                    state_label(str(k), int(c), lang)
+                    for k, c in zip(table["kind"], table["code"], strict=True)
+                ],
+                t("ins_now", lang): table["now"],
+                t("ins_share_now", lang): [share(v) for v in table["share_now"]],
+                t("ins_before", lang): table["before"],
+                t("ins_share_before", lang): [share(v) for v in table["share_before"]],
+                t("ins_change", lang): [
+                    "—" if pd.isna(v) else f"{v:+.1f} pp" for v in table["change_pp"]
+                ],
+                "p": ["—" if pd.isna(p) else f"{p:.2g}" for p in table["p_value"]],
+                t("ins_flag", lang): [
+                    t("ins_flagged", lang) if f else "" for f in table["flagged"]
+                ],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    flagged = int(table["flagged"].sum())
+    if flagged:
+        st.warning(t("ins_shift_found", lang, n=flagged))
+    else:
+        st.success(t("ins_shift_none", lang))
+
+
+def render(view: View) -> None:
+    st.header(t("insights", view.lang))
+    _coverage(view)
+    _shift(view)
+
+
+controls.live(render)
