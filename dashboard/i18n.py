@@ -184,6 +184,36 @@ LABELS: dict[str, tuple[str, str]] = {
         "výsledek se testuje, jen když má každé období aspoň {period} konečných zpráv a obě "
         "dohromady aspoň {outcome} s tímto výsledkem, aby malá čísla nevyvolávala poplach.",
     ),
+    "ins_late_title": ("Slower than usual", "Pomalejší než obvykle"),
+    "ins_late_help": (
+        "A message not final yet is late when it is older than 95 % of its kind took to "
+        "reach a final state: its gateway and sender, over the last {days} days (time from "
+        "the request's creation). A kind with fewer than {samples} final messages in that "
+        "week uses the fixed threshold instead. The count is of all late messages now; "
+        "the change is against the same moment one period earlier.",
+        "Zpráva zatím bez výsledku je pozdě, když je starší, než kolik trvalo 95 % zpráv "
+        "jejího druhu dospět ke konečnému stavu: stejná brána a odesílatel za posledních "
+        "{days} dní (čas od vytvoření požadavku). Druh s méně než {samples} konečnými "
+        "zprávami za ten týden používá pevný práh. Počet zahrnuje všechny zprávy, které jsou "
+        "pozdě teď; změna je oproti stejnému okamžiku o jedno období dříve.",
+    ),
+    "ins_late_fallback": (
+        "Fixed threshold for kinds with few messages (minutes)",
+        "Pevný práh pro druhy s málo zprávami (minuty)",
+    ),
+    "ins_late_kpi": ("Late messages", "Zprávy po termínu"),
+    "ins_late_delta": (
+        "{n} were late one period earlier",
+        "O jedno období dříve jich bylo po termínu {n}",
+    ),
+    "ins_late_none": (
+        "No message is late for its kind.",
+        "Žádná zpráva není pozdě vzhledem ke svému druhu.",
+    ),
+    "ins_late_limit": ("Usually final within", "Obvykle hotovo do"),
+    "ins_late_ratio": ("Age / usual", "Stáří / obvyklé"),
+    "ins_p95": ("p95 of its kind", "p95 jejího druhu"),
+    "ins_fixed": ("fixed threshold", "pevný práh"),
     "ins_outcome": ("Outcome", "Výsledek"),
     "ins_now": ("In range", "V období"),
     "ins_before": ("A week earlier", "O týden dříve"),

@@ -4,21 +4,30 @@ from __future__ import annotations
 
 import pytest
 
+from tests.seed import in_range
 from tests.test_browser import ARTIFACTS, CHROMIUM_FLAGS, chromium, dashboard  # noqa: F401
 
 pytestmark = pytest.mark.browser
+
+LATE = {"en": "Late messages", "cs": "Zprávy po termínu"}
+
+
+def late_in_seed() -> int:
+    # the seed creates each request 20 s before it is first seen
+    return sum(m.outcome == "pending" and m.minutes_ago * 60 + 20 > 30 * 60 for m in in_range())
+
 
 LANGUAGES = [
     (
         "en",
         "Insights",
-        ["Receipt coverage", "Outcome mix against the same range"],
+        ["Slower than usual", "Receipt coverage", "Outcome mix against the same range"],
         "No outcome changed its share beyond chance.",
     ),
     (
         "cs",
         "Souvislosti",
-        ["Pokrytí doručenkami", "Skladba výsledků"],
+        ["Pomalejší než obvykle", "Pokrytí doručenkami", "Skladba výsledků"],
         "Žádný výsledek nezměnil podíl víc, než dovoluje náhoda.",
     ),
 ]
@@ -42,8 +51,12 @@ def test_the_insights_page_shows_coverage_and_the_outcome_mix_in_each_language(
         expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=30_000)
         for text in texts:
             expect(page.get_by_text(text, exact=False).first).to_be_visible(timeout=15_000)
-        # the coverage table and its chart, the outcome table
-        expect(page.locator("[data-testid='stDataFrame']").nth(1)).to_be_visible(timeout=20_000)
+        # no cohort has 50 final messages: every pending one older than 30 min is late
+        tile = page.get_by_test_id("stMetric").first
+        expect(tile).to_contain_text(LATE[lang], timeout=15_000)
+        expect(tile).to_contain_text(str(late_in_seed()))
+        # late messages, the coverage table and its chart, the outcome table
+        expect(page.locator("[data-testid='stDataFrame']").nth(2)).to_be_visible(timeout=20_000)
         expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=20_000)
         # the seed has no week-old messages and few final ones: nothing may be flagged
         expect(page.get_by_text(verdict, exact=True)).to_be_visible(timeout=15_000)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine
 
-from db.read import insights, significance, split
+from db.read import insights, late, significance, split
 from db.read.filters import Filters
 from db.records import NumberRecord, Observations, RequestRecord
 from db.write import record
@@ -151,3 +152,96 @@ def test_a_request_state_ending_a_message_counts_as_its_own_outcome(engine: Engi
     counts = Counter({key: int(table.loc[key, "now"]) for key in table.index})
     assert counts == Counter({("request_state", 4): 3, ("receipt", 2): 5, ("request_state", 7): 0})
     assert table.loc[("request_state", 7), "before"] == 2
+
+
+# -- late for their cohort ----------------------------------------------------------------
+
+LATE_NOW = datetime(2026, 11, 20, 12, 30, 0, tzinfo=UTC)
+FALLBACK = timedelta(minutes=30)
+
+
+def final_after(
+    engine: Engine, rid: str, delay: int, count: int, gateway: str, sender: str
+) -> None:
+    """``count`` numbers created 3 h ago that reached a final receipt ``delay`` s later."""
+    created = LATE_NOW - timedelta(hours=3)
+    listed = RequestRecord(rid, gateway, created, None, sender, None, 2)
+    numbers = [NumberRecord(f"420601{i:06d}", 2, 1, 2) for i in range(count)]
+    at = created + timedelta(seconds=delay)
+    record(engine, Observations("acme", at, listed=[listed], statuses={rid: numbers}))
+
+
+def pending_since(engine: Engine, rid: str, age: timedelta, gateway: str, sender: str) -> None:
+    created = LATE_NOW - age
+    listed = RequestRecord(rid, gateway, created, None, sender, None, 2)
+    numbers = [NumberRecord("420777123456", 2, 1, 1)]
+    record(
+        engine,
+        Observations(
+            "acme", created + timedelta(seconds=2), listed=[listed], statuses={rid: numbers}
+        ),
+    )
+
+
+def test_late_messages_are_older_than_their_cohort_p95_or_the_fixed_threshold(
+    engine: Engine,
+) -> None:
+    # high/MyShop: 60 final messages, delays 30 s .. 570 s (exact rollup buckets)
+    delays = [30 * (1 + i % 19) for i in range(60)]
+    for delay, count in sorted(Counter(delays).items()):
+        final_after(engine, f"a{delay}", delay, count, "high", "MyShop")
+    # economy/Bank: 49 final messages within 10 s -- one short of a cohort of its own
+    final_after(engine, "b", 10, 49, "economy", "Bank")
+    p95 = sorted(delays)[math.ceil(0.95 * len(delays)) - 1]  # 540 s, by hand
+    pending_since(engine, "late_a", timedelta(seconds=p95 + 60), "high", "MyShop")
+    pending_since(engine, "early_a", timedelta(seconds=p95 - 60), "high", "MyShop")
+    pending_since(engine, "late_b", timedelta(minutes=31), "economy", "Bank")
+    # not late: too few samples, so the fixed 30 min apply, not their 10 s
+    pending_since(engine, "early_b", timedelta(minutes=20), "economy", "Bank")
+    pending_since(engine, "late_new", timedelta(minutes=45), "lowcost", "Other")
+
+    found = late.cohorts(engine, day(LATE_NOW), LATE_NOW)
+    assert found[("high", "MyShop")].p95 == p95
+    assert found[("high", "MyShop")].samples == 60
+    assert found[("economy", "Bank")].samples == 49
+    assert found[("economy", "Bank")].p95 is None
+
+    rows, total = late.late(engine, day(LATE_NOW), LATE_NOW, FALLBACK)
+    assert total == 3
+    # by age / limit: 2700/1800 = 1.5, 600/540 = 1.11, 1860/1800 = 1.03
+    assert list(rows["request_id"]) == ["late_new", "late_a", "late_b"]
+    assert list(rows["limit_seconds"]) == [1800, p95, 1800]
+    assert list(rows["age_seconds"]) == [45 * 60, p95 + 60, 31 * 60]
+    assert list(rows["cohort"]) == [False, True, False]
+
+    narrowed, n = late.late(engine, replace(day(LATE_NOW), gateway="high"), LATE_NOW, FALLBACK)
+    assert n == 1 and list(narrowed["request_id"]) == ["late_a"]
+
+
+def test_the_late_count_of_an_earlier_moment_counts_messages_final_since(
+    engine: Engine,
+) -> None:
+    before = LATE_NOW - timedelta(hours=1)
+
+    def request(rid: str, created: datetime, final_at: datetime | None) -> None:
+        listed = RequestRecord(rid, "lowcost", created, None, "Other", None, 2)
+        first = created + timedelta(seconds=2)
+        pending = [NumberRecord("420777123456", 2, 1, 1)]
+        record(engine, Observations("acme", first, listed=[listed], statuses={rid: pending}))
+        if final_at is not None:
+            done = [NumberRecord("420777123456", 2, 1, 2)]
+            record(engine, Observations("acme", final_at, statuses={rid: done}))
+
+    # no cohort has samples: the fixed 30 min apply throughout
+    request("final_since", before - timedelta(minutes=40), before + timedelta(minutes=10))
+    request("final_before", before - timedelta(minutes=40), before - timedelta(minutes=5))
+    request("young_then", before - timedelta(minutes=20), None)
+    request("late_both", before - timedelta(minutes=50), None)
+    request("new", LATE_NOW - timedelta(minutes=10), None)
+    # late then: final_since, late_both; late now: young_then (80 min), late_both
+    assert late.late_count(engine, day(LATE_NOW), before, FALLBACK) == 2
+    assert late.late_count(engine, day(LATE_NOW), LATE_NOW, FALLBACK) == 2
+    rows, total = late.late(engine, day(LATE_NOW), LATE_NOW, FALLBACK)
+    assert total == 2 and set(rows["request_id"]) == {"young_then", "late_both"}
+    narrowed = replace(day(LATE_NOW), sender="Bank")
+    assert late.late_count(engine, narrowed, before, FALLBACK) == 0
