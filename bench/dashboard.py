@@ -28,7 +28,7 @@ def page_functions(
     """What each page calls, with its default filters (the last 24 h, as the dashboard sets
     them: from a whole hour until now), optionally by sender."""
     from db.engine import make_readonly_engine
-    from db.read import backlog, errors, health, history, messages, meta, overview
+    from db.read import backlog, errors, health, history, insights, late, messages, meta, overview
     from db.read.filters import Filters, bucket_seconds, sliding_start
     from db.types import from_epoch
 
@@ -75,6 +75,15 @@ def page_functions(
             "latency": lambda: health.latency(engine, f),
             "credit": lambda: health.credit_series(engine, f, max(60, seconds)),
         },
+        "insights": {
+            **app,
+            "late": lambda: late.late(engine, f, now, timedelta(minutes=30)),
+            "late_previous": lambda: late.late_count(
+                engine, f, now - timedelta(hours=24), timedelta(minutes=30)
+            ),
+            "receipt_coverage": lambda: insights.receipt_coverage(engine, f),
+            "outcome_shift": lambda: insights.outcome_shift(engine, f),
+        },
     }
 
 
@@ -97,7 +106,10 @@ def apptest(path: Path) -> dict[str, Any]:
     from streamlit.testing.v1 import AppTest
 
     os.environ["SMSDASH_DATABASE_URL"] = f"sqlite:///{path}"
-    pages = [None, "views/backlog.py", "views/errors.py", "views/messages.py", "views/health.py"]
+    pages = [
+        None,
+        *(f"views/{p}.py" for p in ("backlog", "errors", "messages", "health", "insights")),
+    ]
     timings = {}
     for page in pages:
         at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=120)

@@ -40,10 +40,17 @@ def test_the_ingest_benchmark_writes_through_the_real_write_path(tmp_path: Path)
 def test_the_dashboard_benchmark_times_every_page_and_runs_apptest(tmp_path: Path) -> None:
     result = run_bench("dashboard", tmp_path, "--folder", str(tmp_path))
     figures = result["20000"]
-    assert set(figures["default"]) == {"overview", "backlog", "errors", "messages", "health"}
+    assert set(figures["default"]) == {
+        "overview",
+        "backlog",
+        "errors",
+        "messages",
+        "health",
+        "insights",
+    }
     assert all(page["total_ms"] > 0 for page in figures["by_sender"].values())
     assert set(figures["apptest"]) == {
-        f"views/{p}.py" for p in ("overview", "backlog", "errors", "messages", "health")
+        f"views/{p}.py" for p in ("overview", "backlog", "errors", "messages", "health", "insights")
     }
     assert figures["peak_rss_mb"] > 0 and figures["apptest_peak_rss_mb"] > 0
 
