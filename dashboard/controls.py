@@ -158,6 +158,9 @@ def _browser_zone() -> str:
         return "UTC"
 
 
+PAGE_PARAMS = ("request",)
+
+
 def _write_url(
     lang: str, range_key: str, chosen: dict[str, str | None], show: bool, refresh: str, tz: str
 ) -> None:
@@ -170,6 +173,8 @@ def _write_url(
     }
     if show:
         wanted["numbers"] = "full"
+    # a page's own parameters (the Insights page's ?request=) outlive the sidebar's rewrite
+    wanted.update({k: str(st.query_params[k]) for k in PAGE_PARAMS if st.query_params.get(k)})
     if range_key == "custom":
         wanted["from"] = str(st.session_state["from"])
         wanted["to"] = str(st.session_state["to"])

@@ -214,6 +214,27 @@ LABELS: dict[str, tuple[str, str]] = {
     "ins_late_ratio": ("Age / usual", "Stáří / obvyklé"),
     "ins_p95": ("p95 of its kind", "p95 jejího druhu"),
     "ins_fixed": ("fixed threshold", "pevný práh"),
+    "ins_curve_title": ("Completion curve of a request", "Průběh dokončení požadavku"),
+    "ins_curve_help": (
+        "The share of a request's numbers that are final against minutes since the request "
+        "was created, beside its kind's curve (same gateway and sender, all their messages of "
+        "the last 7 days pooled; from the delay rollup, in its steps). Also as ?request= in "
+        "the URL.",
+        "Podíl čísel požadavku s konečným stavem podle minut od vytvoření požadavku, vedle "
+        "křivky jeho druhu (stejná brána a odesílatel, všechny jejich zprávy za posledních "
+        "7 dní dohromady; z agregace zpoždění, v jejích krocích). Také jako ?request= v URL.",
+    ),
+    "ins_curve_missing": ("No request with this id.", "Požadavek s tímto číslem není."),
+    "ins_curve_about": (
+        "Request {request}: {numbers} number(s), gateway {gateway}, sender {sender}; "
+        "its kind had {cohort} message(s) in the last 7 days.",
+        "Požadavek {request}: čísel {numbers}, brána {gateway}, odesílatel {sender}; "
+        "jeho druh měl za posledních 7 dní zpráv: {cohort}.",
+    ),
+    "ins_curve_request": ("this request", "tento požadavek"),
+    "ins_curve_cohort": ("its kind, last 7 days", "jeho druh, posledních 7 dní"),
+    "ins_minutes": ("minutes since creation", "minuty od vytvoření"),
+    "ins_final_share": ("final", "hotovo"),
     "ins_outcome": ("Outcome", "Výsledek"),
     "ins_now": ("In range", "V období"),
     "ins_before": ("A week earlier", "O týden dříve"),

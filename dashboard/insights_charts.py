@@ -35,3 +35,30 @@ def coverage_by_day(days: pd.DataFrame, lang: Lang, tz: tzinfo) -> go.Figure:
         height=320,
     )
     return figure
+
+
+def completion_curves(request: pd.DataFrame, cohort: pd.DataFrame, lang: Lang) -> go.Figure:
+    """The request's share of final numbers by minute, and its cohort's beside it."""
+    figure = go.Figure()
+    for frame, name, dash in (
+        (request, t("ins_curve_request", lang), "solid"),
+        (cohort, t("ins_curve_cohort", lang), "dot"),
+    ):
+        if len(frame):
+            figure.add_trace(
+                go.Scatter(
+                    x=frame["minutes"],
+                    y=frame["share"],
+                    mode="lines",
+                    line={"shape": "hv", "dash": dash},
+                    name=name,
+                    hovertemplate="%{x:.1f} min: %{y:.1%}<extra>%{fullData.name}</extra>",
+                )
+            )
+    figure.update_layout(
+        xaxis={"title": t("ins_minutes", lang), "rangemode": "tozero"},
+        yaxis={"title": t("ins_final_share", lang), "tickformat": ".0%", "range": [0, 1.05]},
+        margin={"t": 10},
+        height=320,
+    )
+    return figure

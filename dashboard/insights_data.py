@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.data import TTL, engine
-from db.read import insights, late
+from db.read import completion, insights, late
 from db.read.filters import Filters
 
 
@@ -31,3 +31,10 @@ def late_messages(
     rows, total = late.late(eng, filters, now, fallback)
     earlier = late.late_count(eng, filters, now - (filters.end - filters.start), fallback)
     return rows, total, earlier
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def request_completion(
+    raw_url: str, filters: Filters, request_id: str, now: datetime
+) -> completion.Completion | None:
+    return completion.request_completion(engine(raw_url), filters, request_id, now)

@@ -10,6 +10,8 @@ from tests.test_browser import ARTIFACTS, CHROMIUM_FLAGS, chromium, dashboard  #
 pytestmark = pytest.mark.browser
 
 LATE = {"en": "Late messages", "cs": "Zprávy po termínu"}
+# request 1001 of the seed: three numbers, all final
+ABOUT = {"en": "Request 1001: 3 number(s)", "cs": "Požadavek 1001: čísel 3"}
 
 
 def late_in_seed() -> int:
@@ -47,19 +49,21 @@ def test_the_insights_page_shows_coverage_and_the_outcome_mix_in_each_language(
     with sync_playwright() as play:
         browser = play.chromium.launch(executable_path=chromium(), args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1600})
-        page.goto(f"{dashboard}/insights?range=24h&lang={lang}")
-        expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=30_000)
+        page.goto(f"{dashboard}/insights?range=24h&lang={lang}&request=1001")
+        expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=90_000)
         for text in texts:
-            expect(page.get_by_text(text, exact=False).first).to_be_visible(timeout=15_000)
+            expect(page.get_by_text(text, exact=False).first).to_be_visible(timeout=60_000)
         # no cohort has 50 final messages: every pending one older than 30 min is late
         tile = page.get_by_test_id("stMetric").first
-        expect(tile).to_contain_text(LATE[lang], timeout=15_000)
+        expect(tile).to_contain_text(LATE[lang], timeout=60_000)
         expect(tile).to_contain_text(str(late_in_seed()))
         # late messages, the coverage table and its chart, the outcome table
-        expect(page.locator("[data-testid='stDataFrame']").nth(2)).to_be_visible(timeout=20_000)
-        expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=20_000)
+        expect(page.locator("[data-testid='stDataFrame']").nth(2)).to_be_visible(timeout=60_000)
+        # the completion curve and the coverage chart
+        expect(page.get_by_text(ABOUT[lang], exact=False)).to_be_visible(timeout=60_000)
+        expect(page.locator(".js-plotly-plot").nth(1)).to_be_visible(timeout=60_000)
         # the seed has no week-old messages and few final ones: nothing may be flagged
-        expect(page.get_by_text(verdict, exact=True)).to_be_visible(timeout=15_000)
+        expect(page.get_by_text(verdict, exact=True)).to_be_visible(timeout=60_000)
         page.wait_for_timeout(500)
         page.screenshot(path=str(ARTIFACTS / f"page-insights-{lang}.png"), full_page=True)
         assert page.locator("[data-testid='stException']").count() == 0

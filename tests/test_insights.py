@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine
 
-from db.read import insights, late, significance, split
+from db.read import completion, insights, late, significance, split
 from db.read.filters import Filters
 from db.records import NumberRecord, Observations, RequestRecord
 from db.write import record
@@ -245,3 +245,49 @@ def test_the_late_count_of_an_earlier_moment_counts_messages_final_since(
     assert total == 2 and set(rows["request_id"]) == {"young_then", "late_both"}
     narrowed = replace(day(LATE_NOW), sender="Bank")
     assert late.late_count(engine, narrowed, before, FALLBACK) == 0
+
+
+# -- completion curves --------------------------------------------------------------------
+
+
+def test_a_request_completion_curve_steps_at_each_final_number_beside_its_cohort(
+    engine: Engine,
+) -> None:
+    def request(rid: str, created: datetime, finals: list[int | None]) -> None:
+        """Numbers that reach a final receipt the given seconds after creation (None: never)."""
+        listed = RequestRecord(rid, "high", created, None, "MyShop", None, 2)
+        numbers = [f"420777{i:06d}" for i in range(len(finals))]
+        pending = [NumberRecord(n, 2, 1, 1) for n in numbers]
+        first = created + timedelta(seconds=5)
+        record(engine, Observations("acme", first, listed=[listed], statuses={rid: pending}))
+        for delay in sorted({d for d in finals if d is not None}):
+            done = [
+                NumberRecord(n, 2, 1, 2) for n, d in zip(numbers, finals, strict=True) if d == delay
+            ]
+            record(
+                engine,
+                Observations("acme", created + timedelta(seconds=delay), statuses={rid: done}),
+            )
+
+    # the cohort, in whole hours of the last week: 10 messages, 5 final at 60 s, 3 at 120 s
+    request("old", LATE_NOW - timedelta(days=2), [60] * 5 + [120] * 3 + [None] * 2)
+    # the request, in the current hour: 4 numbers, final at 1, 3 and 3 minutes, one not yet
+    request("r1", LATE_NOW - timedelta(minutes=20), [60, 180, 180, None])
+
+    found = completion.request_completion(engine, day(LATE_NOW), "r1", LATE_NOW)
+    assert found is not None
+    assert (found.gateway, found.sender, found.numbers) == ("high", "MyShop", 4)
+    assert list(zip(found.request["minutes"], found.request["share"], strict=True)) == [
+        (0.0, 0.0),
+        (1.0, 0.25),
+        (3.0, 0.75),
+    ]
+    assert found.cohort_messages == 10
+    assert list(zip(found.cohort["minutes"], found.cohort["share"], strict=True)) == [
+        (0.0, 0.0),
+        (1.0, 0.5),
+        (2.0, 0.8),
+    ]
+    assert completion.request_completion(engine, day(LATE_NOW), "nope", LATE_NOW) is None
+    other = replace(day(LATE_NOW), account="other")
+    assert completion.request_completion(engine, other, "r1", LATE_NOW) is None

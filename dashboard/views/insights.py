@@ -134,9 +134,48 @@ def _late(view: View) -> None:
     )
 
 
+MAX_REQUEST_ID = 64  # the schema's width: anything longer names no request
+
+
+def _completion(view: View) -> None:
+    lang = view.lang
+    st.subheader(t("ins_curve_title", lang))
+    st.caption(t("ins_curve_help", lang))
+    asked = str(st.query_params.get("request", ""))[:MAX_REQUEST_ID]
+    request_id = st.text_input(t("request_id", lang), value=asked, max_chars=MAX_REQUEST_ID)
+    request_id = request_id.strip()
+    if request_id != asked:
+        if request_id:
+            st.query_params["request"] = request_id
+        else:
+            del st.query_params["request"]
+    if not request_id:
+        return
+    found = insights_data.request_completion(data.url(), view.filters, request_id, view.now)
+    if found is None:
+        st.info(t("ins_curve_missing", lang))
+        return
+    # the gateway's ids and sender names are outside text: plain text, never markdown
+    st.text(
+        t(
+            "ins_curve_about",
+            lang,
+            request=found.request_id,
+            numbers=found.numbers,
+            gateway=found.gateway or "—",
+            sender=found.sender or "—",
+            cohort=found.cohort_messages,
+        )
+    )
+    st.plotly_chart(
+        insights_charts.completion_curves(found.request, found.cohort, lang), width="stretch"
+    )
+
+
 def render(view: View) -> None:
     st.header(t("insights", view.lang))
     _late(view)
+    _completion(view)
     _coverage(view)
     _shift(view)
 
