@@ -75,6 +75,17 @@ def _polling(parser: argparse.ArgumentParser) -> None:
         const="1",
         help="allow a plain http:// API URL to another host (env SMSDASH_ALLOW_HTTP)",
     )
+    parser.add_argument(
+        "--metrics-addr",
+        help="serve Prometheus /metrics on host:port, e.g. 127.0.0.1:9464; `run` only "
+        "(env SMSDASH_METRICS_ADDR; default off)",
+    )
+    parser.add_argument(
+        "--metrics-allow-remote",
+        action="store_const",
+        const="true",
+        help="allow a non-loopback --metrics-addr (env SMSDASH_METRICS_ALLOW_REMOTE=true)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -142,6 +153,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         "read_timeout",
         "max_answer_bytes",
         "allow_http",
+        "metrics_addr",
+        "metrics_allow_remote",
     )
     return load({k: getattr(args, k, None) for k in keys})
 
@@ -218,13 +231,22 @@ def _run(poller: Poller, settings: Settings, key: str, engine: Engine) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    metrics = None
+    if settings.metrics_addr:
+        from collector.metrics import start_metrics
+
+        metrics = start_metrics(poller, engine, settings.metrics_addr)
     log.info(
         "polling %s every %g s into %s",
         redact(settings.api_url, key),
         settings.poll_interval,
         engine.url.render_as_string(hide_password=True),
     )
-    poller.run(stop)
+    try:
+        poller.run(stop, after_cycle=metrics.after_cycle if metrics else None)
+    finally:
+        if metrics:
+            metrics.stop()
     return EXIT_OK
 
 

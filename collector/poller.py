@@ -114,14 +114,24 @@ class Poller:
         self._stopping.set()
         self.client.cancel()
 
-    def run(self, stop: threading.Event) -> None:
-        """Poll until ``stop`` is set; a cycle in progress finishes its write first."""
+    def run(
+        self,
+        stop: threading.Event,
+        after_cycle: Callable[[CycleSummary | None, float], None] | None = None,
+    ) -> None:
+        """Poll until ``stop`` is set; a cycle in progress finishes its write first.
+
+        ``after_cycle`` gets each cycle's summary (None when its write failed) and seconds.
+        """
         while not stop.is_set() and not self._stopping.is_set():
             started = time.monotonic()
+            summary = None
             try:
-                self.cycle()
+                summary = self.cycle()
             except SQLAlchemyError as exc:
                 log.error("%s; the next cycle will try again", explain(exc, self.engine.url))
+            if after_cycle is not None:
+                after_cycle(summary, time.monotonic() - started)
             stop.wait(max(0.0, self.settings.poll_interval - (time.monotonic() - started)))
 
     def cycle(self) -> CycleSummary:

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from collector.client import DEFAULT_API_URL, DEFAULT_MAX_ANSWER
 from collector.errors import ConfigError
+from collector.metrics_http import parse_metrics_addr
 from db.engine import DEFAULT_DATABASE_URL, DatabaseUrlError, database_url
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
@@ -34,6 +35,7 @@ class Settings:
     auth_retry: float = 300.0
     max_answer_bytes: int = DEFAULT_MAX_ANSWER
     allow_http: bool = False
+    metrics_addr: tuple[str, int] | None = None  # (host, port) of /metrics; None: off
 
     def require_key(self) -> str:
         if not self.api_key:
@@ -103,6 +105,17 @@ def _positive(name: str, raw: str, kind: type[float] | type[int]) -> float:
     return value
 
 
+def check_metrics_addr(raw: str, allow_remote: bool) -> tuple[str, int]:
+    host, port = parse_metrics_addr(raw)
+    if not allow_remote and not is_loopback(host):
+        raise ConfigError(
+            f"SMSDASH_METRICS_ADDR={raw!r} is not a loopback address: /metrics has no "
+            "authentication, so it listens on 127.0.0.1 or ::1 unless "
+            "SMSDASH_METRICS_ALLOW_REMOTE=true (or --metrics-allow-remote) says otherwise"
+        )
+    return host, port
+
+
 def load(
     overrides: Mapping[str, str | None] | None = None, environ: Mapping[str, str] | None = None
 ) -> Settings:
@@ -139,6 +152,9 @@ def load(
     ):
         if (raw := get(name)) is not None:
             values[name] = _positive(f"SMSDASH_{name.upper()}", raw, kind)
+    if raw := get("metrics_addr"):
+        allow = parse_flag("SMSDASH_METRICS_ALLOW_REMOTE", get("metrics_allow_remote") or "no")
+        values["metrics_addr"] = check_metrics_addr(raw, allow)
     if (raw := get("give_up_after")) is not None:
         values["give_up_after"] = parse_duration("SMSDASH_GIVE_UP_AFTER", raw)
     if int(values.get("poll_concurrency", 4)) > 64:  # type: ignore[call-overload]

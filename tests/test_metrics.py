@@ -1,0 +1,211 @@
+"""The /metrics settings, the registry's labels and counters, without a Prometheus server."""
+
+from __future__ import annotations
+
+import socket
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+from prometheus_client import generate_latest
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import Engine
+
+from collector.__main__ import main
+from collector.errors import ConfigError
+from collector.metrics import CollectorMetrics
+from collector.metrics_http import serve
+from collector.settings import load
+from db.read.history import AGE_BUCKETS
+from db.read.metrics import snapshot
+from db.records import ApiCallRecord, NumberRecord, Observations, RequestRecord
+from db.write import record
+from tests.seed import MESSAGES, seed
+
+
+@pytest.mark.parametrize(
+    ("raw", "want"),
+    [
+        ("127.0.0.1:9464", ("127.0.0.1", 9464)),
+        ("127.0.0.53:1", ("127.0.0.53", 1)),
+        ("[::1]:9464", ("::1", 9464)),
+        ("localhost:9464", ("localhost", 9464)),
+    ],
+)
+def test_a_loopback_metrics_address_is_accepted(raw: str, want: tuple[str, int]) -> None:
+    assert load(environ={"SMSDASH_METRICS_ADDR": raw}).metrics_addr == want
+
+
+@pytest.mark.parametrize("raw", ["0.0.0.0:9464", "192.168.1.5:9464", "[::]:9464", "mon.lan:9464"])
+def test_any_other_metrics_address_needs_the_operators_explicit_consent(raw: str) -> None:
+    with pytest.raises(ConfigError, match="SMSDASH_METRICS_ALLOW_REMOTE=true"):
+        load(environ={"SMSDASH_METRICS_ADDR": raw})
+    allowed = load(environ={"SMSDASH_METRICS_ADDR": raw, "SMSDASH_METRICS_ALLOW_REMOTE": "true"})
+    assert allowed.metrics_addr is not None and allowed.metrics_addr[1] == 9464
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"SMSDASH_METRICS_ADDR": "9464"}, "not host:port"),
+        ({"SMSDASH_METRICS_ADDR": "127.0.0.1:http"}, "port is not a number"),
+        ({"SMSDASH_METRICS_ADDR": "127.0.0.1:70000"}, "0-65535"),
+        (
+            {"SMSDASH_METRICS_ADDR": "0.0.0.0:1", "SMSDASH_METRICS_ALLOW_REMOTE": "maybe"},
+            "SMSDASH_METRICS_ALLOW_REMOTE='maybe' is not a yes/no value",
+        ),
+    ],
+)
+def test_a_bad_metrics_setting_is_refused_with_a_message_naming_it(
+    env: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load(environ=env)
+
+
+def test_metrics_are_off_unless_an_address_is_set() -> None:
+    assert load(environ={}).metrics_addr is None
+
+
+def test_run_with_a_public_metrics_address_stops_at_start_with_exit_2(
+    sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    args = ["run", "--api-key", "k", "--database-url", sqlite_url, "--metrics-addr", "0.0.0.0:1"]
+    assert main(args) == 2
+    assert "not a loopback address" in caplog.text
+
+
+def test_a_port_already_in_use_is_a_clear_configuration_error() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(ConfigError, match=f"cannot listen on 127.0.0.1:{port}"):
+            serve(CollectorMetrics("acme", None).registry, "127.0.0.1", port)
+
+
+def _call(method: str, outcome: str, code: int | None = None) -> ApiCallRecord:
+    return ApiCallRecord(method, datetime.now(UTC), 120.0, outcome, error_code=code)
+
+
+def _page(metrics: CollectorMetrics) -> dict[str, dict[tuple[tuple[str, str], ...], float]]:
+    out: dict[str, dict[tuple[tuple[str, str], ...], float]] = {}
+    text = generate_latest(metrics.registry).decode()
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            out.setdefault(s.name, {})[tuple(sorted(s.labels.items()))] = s.value
+    return out
+
+
+def test_error_codes_from_outside_the_table_share_one_label_value(engine: Engine) -> None:
+    metrics = CollectorMetrics("acme", engine)
+    for code in (902, 4711, 123456789, 102, None):
+        metrics.observe_call(_call("RequestStatus", "server_error", code))
+    calls = _page(metrics)["smsdash_api_calls_total"]
+    codes = sorted(dict(labels)["code"] for labels in calls)
+    assert codes == ["102", "902", "none", "other"]
+    assert sum(calls.values()) == 5
+
+
+def test_the_key_flag_rises_with_error_103_and_falls_with_the_next_good_call(
+    engine: Engine,
+) -> None:
+    metrics = CollectorMetrics("acme", engine)
+    flag = (("account", "acme"),)
+    assert _page(metrics)["smsdash_api_key_rejected"][flag] == 0
+    metrics.observe_call(_call("RequestList", "client_error", 103))
+    metrics.observe_call(_call("RequestList", "server_error", 912))
+    assert _page(metrics)["smsdash_api_key_rejected"][flag] == 1
+    metrics.observe_call(_call("RequestList", "ok"))
+    assert _page(metrics)["smsdash_api_key_rejected"][flag] == 0
+
+
+def test_the_final_message_counter_never_goes_down(engine: Engine) -> None:
+    metrics = CollectorMetrics("acme", engine)
+    counts = [{"delivered": 100, "failed": 5}, {"delivered": 130, "failed": 5}]
+    counts += [{"delivered": 90, "failed": 2}, {"delivered": 95, "failed": 4}]
+    seen = []
+    for outcomes in counts:  # e.g. rows removed by hand between two cycles
+        metrics._count_finals(outcomes)
+        page = _page(metrics)["smsdash_messages_final_total"]
+        seen.append({dict(k)["outcome"]: v for k, v in page.items()})
+    assert seen == [
+        {"delivered": 0, "failed": 0},
+        {"delivered": 30, "failed": 0},
+        {"delivered": 30, "failed": 0},
+        {"delivered": 35, "failed": 2},
+    ]
+
+
+def test_an_empty_database_gives_zeros_and_leaves_out_what_is_unknown(engine: Engine) -> None:
+    metrics = CollectorMetrics("acme", engine)
+    assert metrics.refresh()
+    page = _page(metrics)
+    assert set(page["smsdash_backlog_messages"].values()) == {0}
+    assert len(page["smsdash_backlog_messages"]) == 6
+    assert page["smsdash_backlog_oldest_age_seconds"][(("account", "acme"),)] == 0
+    for unknown in ("smsdash_credit", "smsdash_credit_runway_seconds"):
+        assert unknown not in page  # no sample yet: absent, never a made-up 0
+    assert "smsdash_last_successful_call_timestamp_seconds" not in page
+    info = page["smsdash_info"]
+    assert [dict(k)["account"] for k in info] == ["acme"]
+
+
+def test_the_server_answers_from_its_own_thread(engine: Engine) -> None:
+    metrics = CollectorMetrics("acme", engine)
+    metrics.refresh()
+    server = serve(metrics.registry, "127.0.0.1", 0)
+    try:
+        answer = requests.get(f"http://127.0.0.1:{server.port}/metrics", timeout=5)
+        assert answer.ok and "smsdash_backlog_messages" in answer.text
+        assert answer.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    finally:
+        server.stop()
+
+
+def test_the_snapshot_reads_the_seeded_truth(engine: Engine) -> None:
+    now = seed(engine)
+    snap = snapshot(engine, "acme", now)
+    mine = [m for m in MESSAGES if m.account == "acme"]
+    assert snap.outcomes == dict(Counter(m.outcome for m in mine))
+    assert snap.by_receipt() == dict(Counter(m.receipt for m in mine))
+    assert snap.by_request_state() == dict(Counter(m.request_state for m in mine))
+    ages: Counter[str] = Counter()
+    for m in mine:
+        if m.outcome == "pending":
+            age = m.minutes_ago * 60
+            ages[next(label for label, limit in AGE_BUCKETS if limit is None or age < limit)] += 1
+    assert snap.backlog == {label: ages[label] for label, _limit in AGE_BUCKETS}
+    oldest = max(m.minutes_ago for m in mine if m.outcome == "pending")
+    assert snap.oldest_pending == now - timedelta(minutes=oldest)
+    assert snap.credit == 980.0
+    # 20 CZK spent in the 9 hours between the first and the last sample
+    assert snap.runway_seconds == pytest.approx(980.0 / (20.0 / 9) * 3600)
+    assert snap.last_ok_call == now - timedelta(minutes=20)
+
+
+def test_costly_totals_are_read_again_only_within_their_time_budget(engine: Engine) -> None:
+    now = seed(engine)
+    metrics = CollectorMetrics("acme", engine)
+    metrics.refresh()
+
+    def pending() -> tuple[float, float]:
+        page = _page(metrics)
+        by_outcome = page["smsdash_messages_by_outcome"]
+        total = by_outcome[(("account", "acme"), ("outcome", "pending"))]
+        return total, sum(page["smsdash_backlog_messages"].values())
+
+    assert pending() == (3, 3)
+    listed = RequestRecord("7001", "high", now, None, "MyShop", None, 1)
+    record(engine, Observations("acme", datetime.now(UTC), listed=[listed]))
+    record(
+        engine,
+        Observations("acme", datetime.now(UTC), statuses={"7001": [NumberRecord("1", 1, 1, 1)]}),
+    )
+    metrics._totals_cost = 3600.0  # as if the last read of the totals had taken an hour
+    metrics.refresh()
+    assert pending() == (3, 4)  # the backlog is read every time
+    metrics._totals_cost = 0.0
+    metrics.refresh()
+    assert pending() == (4, 4)
