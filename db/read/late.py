@@ -121,7 +121,7 @@ def late_count(engine: Engine, filters: Filters, at: datetime, fallback: timedel
     """
     age, threshold = _late_columns(cohorts(engine, filters, at), fallback, at)
     stamp = int(at.timestamp())
-    seen = [epoch(Message.first_seen_at) < stamp, age > threshold, *filters.message_scope()]
+    seen = [epoch(Message.first_seen_at) < stamp, age > threshold, *_unindexed_scope(filters)]
     final, gave_up = epoch(Message.final_at), epoch(Message.gave_up_at)
     parts = [
         [PENDING],
@@ -137,3 +137,14 @@ def late_count(engine: Engine, filters: Filters, at: datetime, fallback: timedel
             int(conn.execute(select(func.count()).where(*part, *seen)).scalar_one())
             for part in parts
         )
+
+
+def _unindexed_scope(filters: Filters) -> list[ColumnElement[bool]]:
+    """The filters as conditions no index serves: with a sender, SQLite would otherwise walk
+    all of that sender's messages by the sender index instead of the few since ``at``."""
+    pairs = (
+        (Message.account, filters.account),
+        (Message.sender, filters.sender),
+        (Message.gateway, filters.gateway),
+    )
+    return [func.coalesce(column, "") == value for column, value in pairs if value]
