@@ -1,4 +1,5 @@
-"""Dashboard benchmark: every data function of every page on 1M and 10M synthetic messages."""
+"""Dashboard benchmark: every page's data functions at every range, 1M and 10M messages,
+on SQLite and PostgreSQL (the same rows)."""
 
 from __future__ import annotations
 
@@ -22,19 +23,39 @@ log = logging.getLogger("bench.dashboard")
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def page_functions(
-    url: str, now_epoch: int, sender: str | None
-) -> dict[str, dict[str, Callable[[], Any]]]:
-    """What each page calls, with its default filters (the last 24 h, as the dashboard sets
-    them: from a whole hour until now), optionally by sender."""
+# Europe/Prague in winter: day buckets at local midnight, one hour off UTC's.
+OFFSET = 3600
+DAY = 86400
+RANGES = ("1h", "24h", "7d", "30d", "custom_90d")
+BY_SENDER_RANGES = ("24h", "30d")
+
+
+def range_filters(name: str, now_epoch: int, sender: str | None) -> Any:
+    """The filters the dashboard sets for a preset (from its first bucket's start until now)
+    or for a custom range of 90 whole local days ending today."""
+    from db.read.filters import Filters, sliding_start
+    from db.types import from_epoch
+
+    now = from_epoch(now_epoch)
+    if name == "custom_90d":
+        local = now_epoch + OFFSET
+        tomorrow = local - local % DAY + DAY - OFFSET
+        return Filters(from_epoch(tomorrow - 90 * DAY), from_epoch(tomorrow), sender=sender)
+    span = {"1h": timedelta(hours=1), "24h": timedelta(hours=24)}.get(name) or timedelta(
+        days=int(name.rstrip("d"))
+    )
+    return Filters(sliding_start(now, span, OFFSET), now, sender=sender)
+
+
+def page_functions(url: str, now_epoch: int, f: Any) -> dict[str, dict[str, Callable[[], Any]]]:
+    """What each page calls with the filters ``f``."""
     from db.engine import make_readonly_engine
     from db.read import backlog, errors, health, history, insights, late, messages, meta, overview
-    from db.read.filters import Filters, bucket_seconds, sliding_start
+    from db.read.filters import bucket_seconds
     from db.types import from_epoch
 
     engine = make_readonly_engine(url)
     now = from_epoch(now_epoch)
-    f = Filters(sliding_start(now, timedelta(hours=24)), now, sender=sender)
     seconds = bucket_seconds(f)
     query = messages.MessageQuery(f)
     app = {
@@ -48,18 +69,18 @@ def page_functions(
             "kpis_previous": lambda: overview.kpis(engine, f.previous()),
             "request_states": lambda: overview.request_state_distribution(engine, f),
             "receipts": lambda: overview.receipt_distribution(engine, f),
-            "outcome_over_time": lambda: overview.outcome_over_time(engine, f, seconds),
+            "outcome_over_time": lambda: overview.outcome_over_time(engine, f, seconds, OFFSET),
         },
         "backlog": {
             **app,
-            "backlog_history": lambda: history.backlog_history(engine, f, seconds),
+            "backlog_history": lambda: history.backlog_history(engine, f, seconds, OFFSET),
             "aging": lambda: backlog.aging(engine, f, now),
             "stuck": lambda: backlog.stuck(engine, f, timedelta(minutes=30), now),
             "time_to_final": lambda: backlog.time_to_final(engine, f),
         },
         "errors": {
             **app,
-            "errors_over_time": lambda: errors.errors_over_time(engine, f, seconds),
+            "errors_over_time": lambda: errors.errors_over_time(engine, f, seconds, OFFSET),
             "error_table": lambda: errors.error_table(engine, f),
         },
         "messages": {
@@ -79,7 +100,7 @@ def page_functions(
             **app,
             "late": lambda: late.late(engine, f, now, timedelta(minutes=30)),
             "late_previous": lambda: late.late_count(
-                engine, f, now - timedelta(hours=24), timedelta(minutes=30)
+                engine, f, now - (f.end - f.start), timedelta(minutes=30)
             ),
             "receipt_coverage": lambda: insights.receipt_coverage(engine, f),
             "outcome_shift": lambda: insights.outcome_shift(engine, f),
@@ -87,25 +108,26 @@ def page_functions(
     }
 
 
-def measure(path: Path) -> dict[str, Any]:
-    meta = json.loads(path.with_suffix(".json").read_text())
-    url = f"sqlite:///{path}"
-    result: dict[str, Any] = {"messages": meta["messages"]}
-    for label, sender in (("default", None), ("by_sender", "Bank")):
+def measure(url: str, end: int, messages_count: int, repeat: int) -> dict[str, Any]:
+    """Every page at every range (and two ranges by sender), each function's warm median."""
+    result: dict[str, Any] = {"messages": messages_count}
+    views = [(r, None) for r in RANGES] + [(f"{r}_by_sender", "Bank") for r in BY_SENDER_RANGES]
+    for label, sender in views:
+        f = range_filters(label.removesuffix("_by_sender"), end, sender)
         pages = {}
-        for page, functions in page_functions(url, meta["end"], sender).items():
-            times = {name: round(timed(fn)[0], 2) for name, fn in functions.items()}
+        for page, functions in page_functions(url, end, f).items():
+            times = {name: round(timed(fn, repeat)[0], 2) for name, fn in functions.items()}
             pages[page] = {"functions_ms": times, "total_ms": round(sum(times.values()), 2)}
         result[label] = pages
     result["peak_rss_mb"] = round(peak_rss_mb(), 1)
     return result
 
 
-def apptest(path: Path) -> dict[str, Any]:
+def apptest(url: str) -> dict[str, Any]:
     """A full AppTest run of every page (default view), cold and then warm."""
     from streamlit.testing.v1 import AppTest
 
-    os.environ["SMSDASH_DATABASE_URL"] = f"sqlite:///{path}"
+    os.environ["SMSDASH_DATABASE_URL"] = url
     pages = [
         None,
         *(f"views/{p}.py" for p in ("backlog", "errors", "messages", "health", "insights")),
@@ -127,10 +149,10 @@ def apptest(path: Path) -> dict[str, Any]:
     return {"apptest": timings, "apptest_peak_rss_mb": round(peak_rss_mb(), 1)}
 
 
-def _child(mode: str, path: Path) -> dict[str, Any]:
+def _child(*args: str) -> dict[str, Any]:
     """Measure in a fresh process so peak memory belongs to the dashboard alone."""
     out = subprocess.run(
-        [sys.executable, "-m", "bench.dashboard", f"--{mode}", str(path)],
+        [sys.executable, "-m", "bench.dashboard", *args],
         check=True,
         capture_output=True,
         text=True,
@@ -146,9 +168,11 @@ def _median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "rounds": len(runs),
         "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
     }
-    for label in ("default", "by_sender"):
+    for label, pages_of_first in runs[0].items():
+        if not isinstance(pages_of_first, dict):
+            continue
         pages = {}
-        for page, data in runs[0][label].items():
+        for page, data in pages_of_first.items():
             times = {
                 name: round(
                     statistics.median(r[label][page]["functions_ms"][name] for r in runs), 2
@@ -160,51 +184,120 @@ def _median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return merged
 
 
-def run(sizes: list[int], folder: Path, with_apptest: bool, rounds: int = 1) -> dict[str, Any]:
-    """Rounds alternate the sizes (a process each) so that a busy spell hits both alike."""
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = {size: folder / f"bench-{size}.db" for size in sizes}
-    builds = {size: ensure(path, size) for size, path in paths.items()}
-    runs: dict[int, list[dict[str, Any]]] = {size: [] for size in sizes}
+def load_average() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def databases(
+    sizes: list[int],
+    folder: Path,
+    postgres: str | None,
+    schema_prefix: str,
+    engines: tuple[str, ...] = ("sqlite", "postgresql"),
+) -> dict[str, dict[int, tuple[str, dict[str, Any]]]]:
+    """engine -> size -> (URL, build figures): SQLite files, and the same rows in PostgreSQL."""
+    from bench.pgload import ensure_postgres
+
+    postgres = postgres if "postgresql" in engines else None
+    found: dict[str, dict[int, tuple[str, dict[str, Any]]]] = {}
+    for size in sizes:
+        path, meta = ensure(folder, size)
+        if "sqlite" in engines:
+            found.setdefault("sqlite", {})[size] = (f"sqlite:///{path}", meta)
+        if postgres:
+            url, seconds = ensure_postgres(postgres, path, f"{schema_prefix}{size}")
+            found.setdefault("postgresql", {})[size] = (url, {**meta, "load_seconds": seconds})
+    return found
+
+
+def run(
+    sizes: list[int],
+    folder: Path,
+    postgres: str | None,
+    rounds: int = 1,
+    repeat: int = 5,
+    schema_prefix: str = "bench_",
+    with_apptest: bool = True,
+    engines: tuple[str, ...] = ("sqlite", "postgresql"),
+) -> dict[str, Any]:
+    """Rounds alternate engines and sizes (a process each) so a busy spell hits all alike."""
+    dbs = databases(sizes, folder, postgres, schema_prefix, engines)
+    runs: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    loads: list[list[float]] = []
     for _ in range(rounds):
-        for size, path in paths.items():
-            runs[size].append(_child("measure", path))
-    results: dict[str, Any] = {}
-    for size, path in paths.items():
-        figures = _median_of(runs[size])
-        figures["build"] = builds[size]
+        for engine_name, by_size in dbs.items():
+            for size, (url, meta) in by_size.items():
+                loads.append(load_average())
+                figures = _child("--measure", url, str(meta["end"]), str(size), str(repeat))
+                runs.setdefault((engine_name, size), []).append(figures)
+    results: dict[str, Any] = {"load_average": loads, "offset": OFFSET}
+    for (engine_name, size), measured in runs.items():
+        url, meta = dbs[engine_name][size]
+        figures = _median_of(measured)
+        figures["build"] = meta
         if with_apptest and size == sizes[-1]:
-            figures.update(_child("apptest", path))
+            figures.update(_child("--apptest", url))
             for page, times in figures["apptest"].items():
                 log.info(
-                    "%9d AppTest %-18s cold %6.0f ms  warm %5.0f ms", size, page, *times.values()
-                )
-            log.info("%9d AppTest peak RSS %.0f MB", size, figures["apptest_peak_rss_mb"])
-        results[str(size)] = figures
-        for label in ("default", "by_sender"):
-            for page, data in figures[label].items():
-                slowest = max(data["functions_ms"].items(), key=lambda kv: kv[1])
-                log.info(
-                    "%9d %-9s %-9s %7.1f ms  (slowest %s %.1f ms)",
+                    "%-10s %9d AppTest %-18s cold %6.0f ms  warm %5.0f ms",
+                    engine_name,
                     size,
-                    label,
                     page,
-                    data["total_ms"],
-                    *slowest,
+                    *times.values(),
                 )
-        log.info("%9d peak RSS %.0f MB", size, figures["peak_rss_mb"])
-    if len(sizes) > 1:
-        small, large = results[str(sizes[0])], results[str(sizes[-1])]
-        growth = {
-            page: round(
-                large["default"][page]["total_ms"] / max(small["default"][page]["total_ms"], 0.01),
-                2,
-            )
-            for page in large["default"]
+        figures["ratio_30d_to_24h"] = {
+            page: round(figures["30d"][page]["total_ms"] / figures["24h"][page]["total_ms"], 2)
+            for page in figures["24h"]
         }
-        results["growth"] = growth
-        log.info("growth %s -> %s: %s", sizes[0], sizes[-1], growth)
+        results.setdefault(engine_name, {})[str(size)] = figures
+        _log(engine_name, size, figures)
+    if len(sizes) > 1:
+        for engine_name in dbs:
+            small, large = (results[engine_name][str(s)] for s in (sizes[0], sizes[-1]))
+            growth = {
+                label: {
+                    page: round(large[label][page]["total_ms"] / small[label][page]["total_ms"], 2)
+                    for page in large[label]
+                }
+                for label in RANGES
+            }
+            results[engine_name]["growth"] = growth
+            log.info("%s growth %s -> %s: %s", engine_name, sizes[0], sizes[-1], growth)
+    log.info("load average during the rounds: %s", loads)
     return results
+
+
+def _log(engine_name: str, size: int, figures: dict[str, Any]) -> None:
+    labels = [*RANGES, *(f"{r}_by_sender" for r in BY_SENDER_RANGES)]
+    head = " ".join(f"{r:>14}" for r in labels)
+    log.info("%-10s %9d  %-10s %s", engine_name, size, "ms/page", head)
+    for page in figures["24h"]:
+        cells = " ".join(f"{figures[r][page]['total_ms']:14.1f}" for r in labels)
+        slowest = max(
+            ((r, n, v) for r in labels for n, v in figures[r][page]["functions_ms"].items()),
+            key=lambda item: item[2],
+        )
+        log.info(
+            "%-10s %9d  %-10s %s  (slowest %s %s %.1f)", engine_name, size, page, cells, *slowest
+        )
+    log.info(
+        "%-10s %9d  30d / 24h %s; peak RSS %.0f MB",
+        engine_name,
+        size,
+        figures["ratio_30d_to_24h"],
+        figures["peak_rss_mb"],
+    )
+
+
+def drop_schema(url: str, schema: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    from db.engine import database_url
+
+    engine = create_engine(database_url(url))
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
 
 
 def main() -> None:
@@ -213,21 +306,37 @@ def main() -> None:
     parser.add_argument("--small", action="store_true", help="a quick run (CI keeps it working)")
     parser.add_argument("--folder", type=Path, default=RESULTS / "db")
     parser.add_argument(
+        "--postgres",
+        default=os.environ.get("SMSDASH_BENCH_POSTGRES_URL"),
+        help="PostgreSQL database for the same measurements, each size in its own schema "
+        "(default: SMSDASH_BENCH_POSTGRES_URL; none: SQLite only)",
+    )
+    parser.add_argument(
         "--rounds", type=int, default=3, help="measurements per size, alternating; medians kept"
     )
-    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--apptest", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--engines", default="sqlite,postgresql", help="which of sqlite,postgresql to measure"
+    )
+    parser.add_argument("--measure", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--apptest", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        sys.stdout.write(json.dumps(measure(args.measure)) + "\n")
+        url, end, size, repeat = args.measure
+        sys.stdout.write(json.dumps(measure(url, int(end), int(size), int(repeat))) + "\n")
         return
     if args.apptest:
         logging.disable(logging.CRITICAL)
         sys.stdout.write(json.dumps(apptest(args.apptest)) + "\n")
         return
     setup_logging()
-    sizes = [20_000] if args.small else [int(s) for s in args.sizes.split(",")]
-    results = run(sizes, args.folder, with_apptest=True, rounds=1 if args.small else args.rounds)
+    if args.small:
+        results = run([20_000], args.folder, args.postgres, 1, 1, "bench_small_")
+        if args.postgres:
+            drop_schema(args.postgres, "bench_small_20000")  # throwaway, in CI's test database
+    else:
+        sizes = [int(s) for s in args.sizes.split(",")]
+        engines = tuple(args.engines.split(","))
+        results = run(sizes, args.folder, args.postgres, args.rounds, engines=engines)
     write_result("dashboard-small" if args.small else "dashboard", results)
 
 

@@ -1,9 +1,12 @@
 """Poll benchmark: the collector against the simulator with an injected per-call latency.
 
-Phase 1 times one full cycle over N due requests at concurrency C and latency L, against
-the ideal N·L/C. Phase 2 follows a mixed set of requests until every number is final,
-counts status calls per message, and checks that further cycles poll nothing final.
-The simulator runs in its own process, as a remote gateway would.
+Phase 1 runs two cycles over N due requests at the default concurrency C and latency L: the
+first cycle against the ideal N·L/C, the time to the first status row, and for every state
+change the time from the change at the simulator to its row in the database. Phase 2 follows
+a mixed set of requests until every number is final, counts status calls per message, and
+checks that further cycles poll nothing final. Phase 3 polls twenty accounts in one process
+(one with a rejected key, one in a 9xx storm) and holds the others' freshness against one
+account polled alone. The simulator runs in its own process, as a remote gateway would.
 """
 
 from __future__ import annotations
@@ -11,129 +14,69 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import requests
 from sqlalchemy import func, select
 
+from bench.accounts import accounts_run
 from bench.common import setup_logging, write_result
-from collector.client import SmsManagerClient
-from collector.poller import Poller
-from collector.settings import Settings
-from db.engine import make_engine
-from db.migrate import upgrade
+from bench.freshness import TimedClient, Watcher, histories, measure, percentiles
+from bench.gateway import KEY, Simulator, loadavg, make_poller, migrated
 from db.models import ApiCall, Message
 
 log = logging.getLogger("bench.poll")
-KEY = "bench-key"
-ROOT = Path(__file__).resolve().parents[1]
 
 
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Simulator:
-    def __init__(self, latency: float, scale: float) -> None:
-        self.port = _port()
-        self.url = f"http://127.0.0.1:{self.port}/"
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "collector",
-                "simulate",
-                "--port",
-                str(self.port),
-                "--api-key",
-                KEY,
-                "--credit",
-                "10000000",
-                "--latency",
-                str(latency),
-                "--scale",
-                str(scale),
-            ],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                requests.post(self.url + "Send", timeout=2)
-                return
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        raise RuntimeError("the simulator did not start")
-
-    def send(self, numbers: list[str]) -> None:
-        session = requests.Session()
-
-        def one(number: str) -> None:
-            answer = session.post(
-                self.url + "Send",
-                data={"apikey": KEY, "number": number, "message": "bench"},
-                timeout=10,
-            )
-            answer.raise_for_status()
-
-        with ThreadPoolExecutor(8) as pool:
-            list(pool.map(one, numbers))
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-
-
-def _poller(url: str, db_url: str, concurrency: int, interval: float) -> Poller:
-    settings = Settings(
-        api_key=KEY,
-        api_url=url,
-        database_url=db_url,
-        account="bench",
-        poll_interval=interval,
-        poll_concurrency=concurrency,
-        read_timeout=30,
-    )
-    session = requests.Session()
-    adapter = requests.adapters.HTTPAdapter(pool_maxsize=concurrency + 2)
-    session.mount("http://", adapter)
-    engine = make_engine(db_url)
-    upgrade(engine)
-    return Poller(SmsManagerClient(session, KEY, url), engine, settings)
-
-
-def cycle_time(n: int, latency: float, concurrency: int, folder: Path) -> dict[str, Any]:
+def cycle_time(
+    n: int, latency: float, concurrency: int, folder: Path, **options: Any
+) -> dict[str, Any]:
+    """Two cycles: the first timed against N·L/C; the second sees the changes since.
+    ``options`` (write_batch, write_interval) set the reference run's write batches."""
     sim = Simulator(latency, scale=1)
+    db_url = f"sqlite:///{folder / f'poll-cycle-{len(options)}.db'}"
+    load_before = loadavg()
     try:
-        # ...8 numbers wait on receipt 5 for minutes: all stay due during the cycle
+        # ...8 numbers wait on receipt 5 for two minutes: all stay due, and change meanwhile
         sim.send([f"42077{i:06d}8" for i in range(n)])
-        poller = _poller(sim.url, f"sqlite:///{folder / 'poll-cycle.db'}", concurrency, 30)
-        start = time.perf_counter()
+        poller = make_poller(sim.url, migrated(db_url), concurrency, 30, **options)
+        watcher = Watcher(db_url)
+        watcher.start()
+        start = time.monotonic()
         summary = poller.cycle()
-        seconds = time.perf_counter() - start
+        first_end = time.monotonic()
+        poller.cycle()
+        second_end = time.monotonic()
+        time.sleep(1.5)  # the watcher's last look
+        watcher.stop()
+        moves = histories(sim.url, KEY)
     finally:
         sim.stop()
+    assert isinstance(poller.client, TimedClient)
+    seconds = first_end - start
     ideal = n * latency / concurrency
+    first_row = watcher.first_after(start)
+    fresh = measure(watcher, poller.client.answered, moves, "bench", first_end)
     return {
         "requests": n,
         "latency_s": latency,
         "concurrency": concurrency,
+        "write_batch": poller.settings.write_batch,
+        "write_interval_s": poller.settings.write_interval,
         "statuses_fetched": summary.statuses,
         "errors": summary.errors,
         "cycle_s": round(seconds, 2),
+        "second_cycle_s": round(second_end - first_end, 2),
         "ideal_s": round(ideal, 2),
         "ratio_to_ideal": round(seconds / ideal, 3),
+        "first_status_row_s": None if first_row is None else round(first_row - start, 2),
+        "change_to_row": percentiles(fresh["change_to_row"]),
+        "answer_to_row": percentiles(fresh["answer_to_row"]),
+        "turn_wait": percentiles(fresh["turn_wait"]),
+        "load_before": load_before,
+        "load_after": loadavg(),
     }
 
 
@@ -148,8 +91,8 @@ def until_final(n: int, latency: float, concurrency: int, folder: Path) -> dict[
     db_url = f"sqlite:///{folder / 'poll-final.db'}"
     try:
         sim.send([f"42060{i:06d}{i % 10}" for i in range(n)])
-        poller = _poller(sim.url, db_url, concurrency, 1.0)
-        engine = poller.engine
+        engine = migrated(db_url)
+        poller = make_poller(sim.url, engine, concurrency, 1.0)
         deadline = time.monotonic() + 600
         cycles = 0
         while time.monotonic() < deadline:
@@ -182,20 +125,61 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=10_000)
     parser.add_argument("--latency", type=float, default=0.05)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, default=4, help="the collector's default")
     parser.add_argument("--final-messages", type=int, default=500)
+    parser.add_argument("--accounts", type=int, default=20, help="accounts in one process")
+    parser.add_argument("--per-account", type=int, default=100, help="requests per account")
+    parser.add_argument("--accounts-latency", type=float, default=0.5)
+    parser.add_argument("--accounts-window", type=float, default=90.0, help="seconds polled")
+    parser.add_argument(
+        "--only",
+        choices=("cycle", "final", "accounts", "reference"),
+        help="run one phase only (reference: the cycle phase with one write per cycle)",
+    )
     parser.add_argument("--small", action="store_true", help="a quick run (CI keeps it working)")
     args = parser.parse_args()
     setup_logging()
+    interval, scale = 5.0, 2.0
     if args.small:
-        args.requests, args.latency, args.concurrency, args.final_messages = 200, 0.02, 4, 30
+        args.requests, args.latency, args.concurrency, args.final_messages = 400, 0.02, 4, 30
+        args.accounts, args.per_account, args.accounts_latency = 4, 10, 0.05
+        args.accounts_window, interval, scale = 8.0, 1.0, 20.0
+    result: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        cycle = cycle_time(args.requests, args.latency, args.concurrency, folder)
-        log.info("cycle: %s", cycle)
-        final = until_final(args.final_messages, args.latency, args.concurrency, folder)
-        log.info("until final: %s", final)
-    write_result("poll-small" if args.small else "poll", {"cycle": cycle, "until_final": final})
+        if args.only in (None, "cycle"):
+            result["cycle"] = cycle_time(args.requests, args.latency, args.concurrency, folder)
+            log.info("cycle: %s", result["cycle"])
+        if args.only == "reference":
+            # The whole cycle in one write at its end, as before progressive writes.
+            result["reference"] = cycle_time(
+                args.requests,
+                args.latency,
+                args.concurrency,
+                folder,
+                write_batch=20_000,
+                write_interval=86_400.0,
+            )
+            log.info("one write per cycle: %s", result["reference"])
+        if args.only in (None, "final"):
+            result["until_final"] = until_final(
+                args.final_messages, args.latency, args.concurrency, folder
+            )
+            log.info("until final: %s", result["until_final"])
+        if args.only in (None, "accounts"):
+            result["accounts"] = accounts_run(
+                args.accounts,
+                args.per_account,
+                args.accounts_latency,
+                args.concurrency,
+                interval,
+                args.accounts_window,
+                scale,
+                folder,
+            )
+            log.info("accounts: %s", result["accounts"])
+    suffix = f"-{args.only}" if args.only else ""
+    write_result(("poll-small" if args.small else "poll") + suffix, result)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ history, two numbers per request, and API errors in bursts.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import sqlite3
@@ -24,6 +25,7 @@ DAY = 86400
 HORIZON = 72 * 3600
 GATEWAYS = ("high", "economy", "lowcost", "direct")
 SENDERS = ("MyShop", "Bank", "Doctor", "Courier", "SMSMANAGER")
+GENERATOR_MODULES = ("models.py", "rollup.py", "days.py", "rebuild.py")
 
 
 def _pick(values: tuple[str, ...], expr: str) -> str:
@@ -158,23 +160,44 @@ def build(path: Path, messages: int, days: int = 90, end: int | None = None) -> 
     return meta
 
 
-def ensure(path: Path, messages: int, max_age: float = 3600) -> dict[str, Any]:
-    """Reuse a database built for the same size within ``max_age`` seconds, else build it."""
+def generator_hash() -> str:
+    """What a synthetic database depends on: this generator, the schema and the rollups."""
+    root = Path(__file__).resolve().parents[1]
+    files = [root / "bench" / "synth.py", *(root / "db" / n for n in GENERATOR_MODULES)]
+    files += sorted((root / "db" / "migrations" / "versions").glob("*.py"))
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(file.name.encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def ensure(folder: Path, messages: int) -> tuple[Path, dict[str, Any]]:
+    """The database of ``messages`` built by this generator, built now if missing.
+
+    Its name holds the generator's hash, so a change to the generator or the schema builds a
+    new one (older builds of the same size are removed); its age does not matter, as the
+    benchmarks measure at the time it ends.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"bench-{messages}-{generator_hash()}.db"
     meta_path = path.with_suffix(".json")
     if path.exists() and meta_path.exists():
         meta: dict[str, Any] = json.loads(meta_path.read_text())
-        if meta.get("messages") == messages and time.time() - meta["end"] < max_age:
-            return meta
-    return build(path, messages)
+        if meta.get("messages") == messages:
+            return path, meta
+    for old in folder.glob(f"bench-{messages}-*"):
+        old.unlink()
+    return path, build(path, messages)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=1_000_000)
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--folder", type=Path, required=True, help="where the databases live")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    build(args.out, args.messages)
+    path, meta = ensure(args.folder, args.messages)
+    log.info("%s: %s", path, meta)
 
 
 if __name__ == "__main__":

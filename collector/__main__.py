@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -51,6 +52,11 @@ def _polling(parser: argparse.ArgumentParser) -> None:
         help="API base URL (env SMSDASH_API_URL; default https://http-api.smsmanager.cz/)",
     )
     parser.add_argument("--account", help="label stored with every row (env SMSDASH_ACCOUNT)")
+    parser.add_argument(
+        "--accounts-file",
+        help="TOML file of several accounts to poll in this process, each with its own key "
+        "(env SMSDASH_ACCOUNTS_FILE; replaces --api-key and --account)",
+    )
     parser.add_argument(
         "--poll-interval", help="seconds between cycles (env SMSDASH_POLL_INTERVAL, default 30)"
     )
@@ -141,22 +147,25 @@ def _configure_logging(verbose: bool) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
+_SETTING_FLAGS = (
+    "api_key",
+    "api_url",
+    "database_url",
+    "account",
+    "poll_interval",
+    "poll_concurrency",
+    "give_up_after",
+    "read_timeout",
+    "max_answer_bytes",
+    "allow_http",
+    "accounts_file",
+    "metrics_addr",
+    "metrics_allow_remote",
+)
+
+
 def _settings(args: argparse.Namespace) -> Settings:
-    keys = (
-        "api_key",
-        "api_url",
-        "database_url",
-        "account",
-        "poll_interval",
-        "poll_concurrency",
-        "give_up_after",
-        "read_timeout",
-        "max_answer_bytes",
-        "allow_http",
-        "metrics_addr",
-        "metrics_allow_remote",
-    )
-    return load({k: getattr(args, k, None) for k in keys})
+    return load({k: getattr(args, k, None) for k in _SETTING_FLAGS})
 
 
 def make_client(settings: Settings, key: str) -> SmsManagerClient:
@@ -171,7 +180,7 @@ def make_client(settings: Settings, key: str) -> SmsManagerClient:
     )
 
 
-def _database(settings: Settings) -> Engine:
+def _database(settings: Settings, accounts: int = 1) -> Engine:
     """The migrated engine; any failure becomes one line naming the database and the cause."""
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -179,7 +188,9 @@ def _database(settings: Settings) -> Engine:
     from db.migrate import upgrade
 
     url = database_url(settings.database_url)
-    engine = make_engine(url)
+    # Per account: a PostgreSQL lock connection held all along, and one writing.
+    pool = {"pool_size": 2 * accounts + 3, "max_overflow": 10} if accounts > 1 else {}
+    engine = make_engine(url, **pool)
     try:
         upgrade(engine)
     except (SQLAlchemyError, OSError) as exc:
@@ -193,57 +204,94 @@ def cmd_init_db(args: argparse.Namespace) -> int:
     return 0
 
 
+def _accounts(args: argparse.Namespace, settings: Settings) -> list[Settings]:
+    """The accounts to poll: the accounts file's, or the one the single settings name."""
+    if not settings.accounts_file:
+        settings.require_key()
+        return [settings]
+    from collector.accounts import load_accounts
+
+    if settings.metrics_addr and args.command == "run":
+        raise ConfigError(
+            "SMSDASH_METRICS_ADDR (--metrics-addr) cannot be used with an accounts file yet: "
+            "/metrics serves one account; unset one"
+        )
+    for name in ("api_key", "account"):
+        if getattr(args, name, None) or os.environ.get(f"SMSDASH_{name.upper()}"):
+            raise ConfigError(
+                f"SMSDASH_{name.upper()} (--{name.replace('_', '-')}) and an accounts file "
+                "are both set: the accounts file names every account and its key; unset one"
+            )
+    flags = {k: getattr(args, k, None) for k in _SETTING_FLAGS}
+    return load_accounts(settings.accounts_file, flags)
+
+
 def cmd_poll(args: argparse.Namespace) -> int:
+    from collector.fleet import each_account
     from collector.guard import CollectorLock, watch
     from collector.poller import Poller
 
     settings = _settings(args)
-    key = settings.require_key()
-    install_log_redaction(key)
-    engine = _database(settings)
-    lock = CollectorLock(engine, settings.account)
-    lock.acquire()
+    accounts = _accounts(args, settings)
+    for account in accounts:
+        install_log_redaction(account.require_key())
+    engine = _database(settings, len(accounts))
+    locks: list[CollectorLock] = []
     try:
+        for account in accounts:
+            lock = CollectorLock(engine, account.account)
+            lock.acquire()
+            locks.append(lock)
         file_watch = watch(engine)
-        poller = Poller(
-            make_client(settings, key),
-            engine,
-            settings,
-            check=file_watch.check if file_watch else None,
-        )
+        pollers = [
+            Poller(
+                make_client(account, account.require_key()),
+                engine,
+                account,
+                check=file_watch.check if file_watch else None,
+            )
+            for account in accounts
+        ]
         if args.command == "once":
-            summary = poller.cycle()
-            if summary.key_rejected:
+            summaries = each_account(pollers, lambda p: p.cycle())
+            if any(s.key_rejected for s in summaries):
                 return EXIT_KEY
-            return EXIT_API if summary.all_failed else EXIT_OK
-        return _run(poller, settings, key, engine)
+            return EXIT_API if any(s.all_failed for s in summaries) else EXIT_OK
+        return _run(pollers, settings, engine)
     finally:
-        lock.release()
+        for lock in locks:
+            lock.release()
 
 
-def _run(poller: Poller, settings: Settings, key: str, engine: Engine) -> int:
+def _run(pollers: list[Poller], settings: Settings, engine: Engine) -> int:
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         log.info("signal %d: cutting the calls in flight, writing, then stopping", signum)
         stop.set()
-        poller.stop()
+        for poller in pollers:
+            poller.stop()
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     metrics = None
-    if settings.metrics_addr:
+    if settings.metrics_addr:  # one account only (refused with an accounts file)
         from collector.metrics import start_metrics
 
-        metrics = start_metrics(poller, engine, settings.metrics_addr)
-    log.info(
-        "polling %s every %g s into %s",
-        redact(settings.api_url, key),
-        settings.poll_interval,
-        engine.url.render_as_string(hide_password=True),
-    )
+        metrics = start_metrics(pollers[0], engine, settings.metrics_addr)
+    for poller in pollers:
+        log.info(
+            "polling account %s at %s every %g s into %s",
+            poller.settings.account,
+            redact(poller.settings.api_url),
+            poller.settings.poll_interval,
+            engine.url.render_as_string(hide_password=True),
+        )
+    from collector.fleet import each_account
+
+    after_cycle = metrics.after_cycle if metrics else None
     try:
-        poller.run(stop, after_cycle=metrics.after_cycle if metrics else None)
+        each_account(pollers, lambda p: p.run(stop, after_cycle=after_cycle))
     finally:
         if metrics:
             metrics.stop()
@@ -254,9 +302,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     from collector.check import run_check
 
     settings = _settings(args)
-    key = settings.require_key()
-    install_log_redaction(key)
-    return run_check(make_client(settings, key), settings, sys.stdout)
+    accounts = _accounts(args, settings)
+    codes = []
+    for account in accounts:  # one after another: the report is read top to bottom
+        key = account.require_key()
+        install_log_redaction(key)
+        codes.append(run_check(make_client(account, key), account, sys.stdout))
+    return EXIT_KEY if EXIT_KEY in codes else max(codes)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

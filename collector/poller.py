@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import queue
 import random
 import threading
 import time
@@ -14,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from collector.batches import StatusBatch
 from collector.client import SmsManagerClient
 from collector.errors import ApiError, SmsDashError, TransportError
 from collector.schedule import make_schedule
@@ -170,23 +172,22 @@ class Poller:
             summary.key_rejected = self._auth_blocked()
             return self._finish(summary, started)
 
+        # The due list is taken once, most overdue first; answers are written in small
+        # batches as they arrive, so a change is stored seconds after its answer.
         due = due_requests(self.engine, account, utcnow(), MAX_DUE_PER_CYCLE)
-        statuses, deferred = self._fetch_statuses(due, summary)
+        self._poll_statuses(due, summary)
         credit = self._credit(summary)
         written = record(
             self.engine,
             Observations(
                 account,
                 utcnow(),
-                statuses=statuses,
                 api_calls=self._take_calls(summary),
                 credit=credit,
                 schedule=self.schedule,
                 give_up_after=self.settings.give_up_after,
-                deferred=deferred,
             ),
         )
-        summary.statuses = len(statuses)
         summary.changes += written.state_changes
         summary.key_rejected = self._auth_blocked()
         return self._finish(summary, started)
@@ -194,8 +195,9 @@ class Poller:
     def _finish(self, summary: CycleSummary, started: float) -> CycleSummary:
         self.check()
         log.info(
-            "cycle %d: %d requests listed, %d statuses fetched, %d changes written, "
+            "account %s: cycle %d: %d requests listed, %d statuses fetched, %d changes written, "
             "%d errors, %.2f s",
+            self.settings.account,
             self.cycles,
             summary.listed,
             summary.statuses,
@@ -205,34 +207,79 @@ class Poller:
         )
         return summary
 
-    def _fetch_statuses(
-        self, due: list[str], summary: CycleSummary
-    ) -> tuple[dict[str, list[NumberRecord]], dict[str, datetime]]:
-        statuses: dict[str, list[NumberRecord]] = {}
-        deferred: dict[str, datetime] = {}
+    def _poll_statuses(self, due: list[str], summary: CycleSummary) -> None:
+        """Ask for each due request (in order, ``poll_concurrency`` at a time) and write the
+        answers in batches of ``write_batch`` or every ``write_interval`` seconds."""
+        if not due:
+            return
+        answers: queue.SimpleQueue[tuple[str, list[NumberRecord] | None, datetime | None]]
+        answers = queue.SimpleQueue()
+        abandon = threading.Event()  # a write failed: the rest of the cycle is not asked
 
         def fetch(rid: str) -> None:
-            if (
-                not self.backoff.allowed("RequestStatus")
-                or self._auth_blocked()
-                or self._stopping.is_set()
-            ):
-                return
+            numbers, defer_until = None, None
             try:
-                statuses[rid] = self.client.request_status(rid)
-                self.backoff.success("RequestStatus")
-                self._reachable()
-            except SmsDashError as err:
-                with self._lock:
-                    summary.errors += 1
-                if not err.retryable:
-                    deferred[rid] = utcnow() + CLIENT_ERROR_RETRY
-                self._failed("RequestStatus", err)
+                if (
+                    abandon.is_set()
+                    or not self.backoff.allowed("RequestStatus")
+                    or self._auth_blocked()
+                    or self._stopping.is_set()
+                ):
+                    return
+                try:
+                    numbers = self.client.request_status(rid)
+                    self.backoff.success("RequestStatus")
+                    self._reachable()
+                except SmsDashError as err:
+                    with self._lock:
+                        summary.errors += 1
+                    if not err.retryable:
+                        defer_until = utcnow() + CLIENT_ERROR_RETRY
+                    self._failed("RequestStatus", err)
+            finally:
+                answers.put((rid, numbers, defer_until))
 
-        if due:
-            with ThreadPoolExecutor(self.settings.poll_concurrency) as pool:
-                list(pool.map(fetch, due))
-        return statuses, deferred
+        batch = StatusBatch(self.settings.write_batch, self.settings.write_interval)
+        pool = ThreadPoolExecutor(self.settings.poll_concurrency)
+        try:
+            # Submitted in order: the executor's queue is first in, first out.
+            futures = [pool.submit(fetch, rid) for rid in due]
+            for remaining in range(len(due), 0, -1):
+                while True:
+                    try:
+                        batch.add(*answers.get(timeout=batch.wait()))
+                        break
+                    except queue.Empty:
+                        self._write_statuses(batch.take(), summary)
+                        if all(f.done() for f in futures) and answers.empty():
+                            # Each fetch puts before it ends: this would be a bug, not a wait.
+                            raise RuntimeError("a status fetch ended without its answer") from None
+                if batch.ready() or remaining == 1:
+                    self._write_statuses(batch.take(), summary)
+            for future in futures:
+                future.result()  # a bug in fetch is raised here, not lost
+        except BaseException:
+            abandon.set()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _write_statuses(self, batch: StatusBatch, summary: CycleSummary) -> None:
+        if not batch.count:
+            return
+        written = record(
+            self.engine,
+            Observations(
+                self.settings.account,
+                utcnow(),
+                statuses=batch.statuses,
+                api_calls=self._take_calls(summary),
+                schedule=self.schedule,
+                deferred=batch.deferred,
+            ),
+        )
+        summary.statuses += len(batch.statuses)
+        summary.changes += written.state_changes
 
     def _credit(self, summary: CycleSummary) -> float | None:
         if (
@@ -261,8 +308,10 @@ class Poller:
                 self._auth_blocked_until = time.monotonic() + self.settings.auth_retry
             if first:
                 log.error(
-                    "SmsManager rejected the API key (error 103): set SMSDASH_API_KEY to a "
-                    "valid key from the SmsManager web interface; retrying every %g s",
+                    "account %s: SmsManager rejected the API key (error 103): put a valid key "
+                    "from the SmsManager web interface in %s; retrying every %g s",
+                    self.settings.account,
+                    self.settings.key_source,
                     self.settings.auth_retry,
                 )
             return
@@ -277,12 +326,15 @@ class Poller:
                 first, self._unreachable = self._unreachable != cause, cause
             if first:
                 log.error(
-                    "cannot reach the API at SMSDASH_API_URL=%s: %s (retrying)",
+                    "account %s: cannot reach the API at SMSDASH_API_URL=%s: %s (retrying)",
+                    self.settings.account,
                     self.client.base_url,
                     cause,
                 )
             return
-        log.warning("%s failed (%s): %s", method, err.outcome, err)
+        log.warning(
+            "account %s: %s failed (%s): %s", self.settings.account, method, err.outcome, err
+        )
 
     def _reachable(self) -> None:
         if self._unreachable is not None:

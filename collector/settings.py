@@ -35,6 +35,10 @@ class Settings:
     auth_retry: float = 300.0
     max_answer_bytes: int = DEFAULT_MAX_ANSWER
     allow_http: bool = False
+    write_batch: int = 500
+    write_interval: float = 1.0
+    accounts_file: str | None = None
+    key_source: str = "SMSDASH_API_KEY"  # named when the gateway rejects the key
     metrics_addr: tuple[str, int] | None = None  # (host, port) of /metrics; None: off
 
     def require_key(self) -> str:
@@ -126,7 +130,7 @@ def load(
     def get(name: str) -> str | None:
         return flags.get(name) or env.get(f"SMSDASH_{name.upper()}") or None
 
-    values: dict[str, object] = {"api_key": get("api_key")}
+    values: dict[str, object] = {"api_key": get("api_key"), "accounts_file": get("accounts_file")}
     if (raw := get("allow_http")) is not None:
         values["allow_http"] = parse_flag("SMSDASH_ALLOW_HTTP", raw)
     if url := get("api_url"):
@@ -149,6 +153,8 @@ def load(
         ("read_timeout", float),
         ("credit_interval", float),
         ("auth_retry", float),
+        ("write_batch", int),
+        ("write_interval", float),
     ):
         if (raw := get(name)) is not None:
             values[name] = _positive(f"SMSDASH_{name.upper()}", raw, kind)

@@ -55,6 +55,21 @@ def _rate(value: str) -> float:
 def _simulator_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback)")
     p.add_argument("--api-key", default="demo-key", help="the key the simulator accepts")
+    p.add_argument(
+        "--more-keys",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="another account's key (repeatable): one gateway, several customers",
+    )
+    p.add_argument(
+        "--storm-keys",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="another account whose RequestList, RequestStatus and GetUserInfo all answer "
+        "HTTP 500 ERROR|9xx (repeatable)",
+    )
     p.add_argument("--credit", type=float, default=5000.0, help="starting credit in CZK")
     p.add_argument(
         "--scale",
@@ -152,8 +167,11 @@ def build_gateway(args: argparse.Namespace, defaults: Faults | None = None) -> G
         username=username,
         password=password,
     )
+    more = [Account(k, credit=args.credit) for k in getattr(args, "more_keys", [])]
+    storm = Faults(server_error=1.0, latency=faults.latency)
+    stormy = [Account(k, credit=args.credit, faults=storm) for k in getattr(args, "storm_keys", [])]
     return Gateway(
-        [account],
+        [account, *more, *stormy],
         scale=args.scale,
         seed=args.seed,
         faults=faults,

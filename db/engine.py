@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import URL, make_url
 
 DEFAULT_DATABASE_URL = "sqlite:///smsdash.db"
 BUSY_TIMEOUT_MS = 10_000
+READ_ONLY = "-c default_transaction_read_only=on"
+# A pooled PostgreSQL connection idle longer than this is checked before use; a busy one is
+# not (pool_pre_ping would cost a round trip on every checkout, several per page).
+PING_AFTER_IDLE_S = 10.0
 
 
 class DatabaseUrlError(ValueError):
@@ -62,7 +67,31 @@ def make_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         _disable_pysqlite_begin(engine)
         return engine
-    return create_engine(parsed, pool_pre_ping=True, **kwargs)
+    return _ping_when_idle(create_engine(parsed, **kwargs))
+
+
+def _ping_when_idle(engine: Engine) -> Engine:
+    """Test a pooled connection only after it sat idle: a server restart or an idle timeout
+    is still caught (the pool then opens a fresh connection), without a ping per checkout."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_S:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+            dbapi_connection.rollback()
+        except Exception as error:
+            raise exc.DisconnectionError("stale pooled connection") from error
+
+    return engine
 
 
 def _disable_pysqlite_begin(engine: Engine) -> None:
@@ -84,8 +113,11 @@ def make_readonly_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
         engine = create_engine("sqlite://", creator=connect, **kwargs)
         event.listen(engine, "connect", lambda c, r: _sqlite_pragmas(c, r, writer=False))
         return engine
-    connect_args = {"options": "-c default_transaction_read_only=on"}
-    return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+    # Options given in the URL (e.g. a search_path) are kept, the read-only one added.
+    given = parsed.query.get("options")
+    options = " ".join([*([given] if isinstance(given, str) else given or ()), READ_ONLY])
+    engine = create_engine(parsed, connect_args={"options": options}, **kwargs)
+    return _ping_when_idle(engine)
 
 
 def describe_url(url: URL) -> str:

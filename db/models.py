@@ -182,7 +182,11 @@ class CreditSample(Base):
     observed_at: Mapped[datetime] = mapped_column(UTCEpoch)
     credit: Mapped[float] = mapped_column(Float)
 
-    __table_args__ = (Index("ix_credit_samples_account_observed_at", "account", "observed_at"),)
+    __table_args__ = (
+        Index("ix_credit_samples_account_observed_at", "account", "observed_at"),
+        # The credit chart with no account chosen reads by time alone.
+        Index("ix_credit_samples_observed_at", "observed_at"),
+    )
 
 
 class RequestStateCode(Base):
@@ -313,3 +317,74 @@ class FilterValue(Base):
     account: Mapped[str] = mapped_column(String(64), primary_key=True)
     sender: Mapped[str] = mapped_column(String(32), primary_key=True)
     gateway: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
+# -- day rollups ---------------------------------------------------------------------------
+# The same counts per UTC day (`day` is the epoch second starting it), without the exit hour:
+# long ranges read their whole UTC days here, the hours around them from the hourly tables.
+# Derived from the hourly keys (db.rollup.day_key), so both always agree.
+
+
+class RollupMessagesDay(Base):
+    """rollup_messages per UTC day, without the exit hour."""
+
+    __tablename__ = "rollup_messages_day"
+
+    day: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sender: Mapped[str] = mapped_column(String(32), primary_key=True)
+    gateway: Mapped[str] = mapped_column(String(16), primary_key=True)
+    request_state: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    receipt_state: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    status: Mapped[str] = mapped_column(String(10), primary_key=True)
+    messages: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class RollupOutcomesDay(Base):
+    """rollup_outcomes per UTC day, without the exit hour."""
+
+    __tablename__ = "rollup_outcomes_day"
+
+    day: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sender: Mapped[str] = mapped_column(String(32), primary_key=True)
+    gateway: Mapped[str] = mapped_column(String(16), primary_key=True)
+    status: Mapped[str] = mapped_column(String(10), primary_key=True)
+    messages: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class RollupDelaysDay(Base):
+    """rollup_delays per UTC day."""
+
+    __tablename__ = "rollup_delays_day"
+
+    day: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sender: Mapped[str] = mapped_column(String(32), primary_key=True)
+    gateway: Mapped[str] = mapped_column(String(16), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(8), primary_key=True)
+    delay: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    messages: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class RollupCallsDay(Base):
+    """rollup_calls per UTC day."""
+
+    __tablename__ = "rollup_calls_day"
+
+    day: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    method: Mapped[str] = mapped_column(String(32), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(16), primary_key=True)
+    http_status: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    error_code: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    latency_ms: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    calls: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, case, delete, func, insert, literal, select
 
+from db.days import DAY_ROLLUPS, rebuild_days
 from db.models import ApiCall, Message, Request
 from db.rollup import (
     CALLS,
@@ -44,6 +45,10 @@ def rebuild(conn: Connection, only: Collection[str] | None = None) -> None:
         _rebuild_calls(conn)
     if FILTERS in chosen:
         _rebuild_filters(conn)
+    # after the hourly tables: the days are summed from them
+    days = {p.daily.name for p in DAY_ROLLUPS if only is None or p.daily.name in only}
+    if days:
+        rebuild_days(conn, days)
 
 
 def _rebuild_messages(conn: Connection, chosen: list[Table]) -> None:

@@ -1,4 +1,4 @@
-"""Rollup maintenance: the deltas one write causes, and a rebuild from the raw tables."""
+"""Rollup maintenance: keys, buckets and the deltas one write causes (hourly and daily)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from sqlalchemy import (
     func,
 )
 
-from db.bulk import add_counts, insert_missing, placeholder
+from db.bulk import add_counts, insert_missing
+from db.days import BY_HOURLY, day_counts
 from db.models import (
     FilterValue,
     Message,
@@ -153,28 +154,26 @@ class Deltas:
         ] += 1
 
     def apply(self, conn: Connection) -> None:
-        _add(conn, MESSAGES, self.messages, "messages")
-        _add(conn, OUTCOMES, self.outcomes, "messages")
-        _add(conn, DELAYS, self.delays, "messages")
-        _add(conn, CALLS, self.calls, "calls")
+        for table, counts in (
+            (MESSAGES, self.messages),
+            (OUTCOMES, self.outcomes),
+            (DELAYS, self.delays),
+            (CALLS, self.calls),
+        ):
+            pair = BY_HOURLY[table.name]
+            _add(conn, table, counts, pair.count)
+            _add(conn, pair.daily, day_counts(table.name, counts), pair.count)
         if self.filters:
             insert_missing(
                 conn, FILTERS.name, ("account", "sender", "gateway"), sorted(self.filters)
             )
 
 
-def _add(conn: Connection, table: Table, counts: Counts, column: str) -> None:
+def _add(conn: Connection, table: Table, counts: dict[tuple[Any, ...], int], column: str) -> None:
     rows = [(*key, n) for key, n in counts.items() if n]
-    if not rows:
-        return
-    keys = tuple(c.name for c in table.primary_key.columns)
-    add_counts(conn, table.name, keys, column, rows)
-    # Rows that may have dropped to zero: remove them by key (a scan would touch them all).
-    emptied = [row[:-1] for row in rows if row[-1] < 0]
-    if emptied:
-        mark = placeholder(conn)
-        where = " AND ".join(f"{k} = {mark}" for k in keys)
-        conn.exec_driver_sql(f"DELETE FROM {table.name} WHERE {column} = 0 AND {where}", emptied)
+    if rows:
+        keys = tuple(c.name for c in table.primary_key.columns)
+        add_counts(conn, table.name, keys, column, rows)
 
 
 def delay_sql(seconds: Any) -> Any:

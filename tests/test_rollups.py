@@ -10,6 +10,7 @@ from sqlalchemy import Engine, select
 
 from collector.simulator import Gateway, SimulatorServer
 from collector.simulator.gateway import Account
+from db.days import DAY_ROLLUPS
 from db.migrate import alembic_config, upgrade
 from db.rebuild import rebuild
 from db.records import NumberRecord, Observations, RequestRecord
@@ -34,6 +35,7 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
         "delays": DELAYS,
         "calls": CALLS,
         "filters": FILTERS,
+        **{pair.daily.name: pair.daily for pair in DAY_ROLLUPS},
     }
     with engine.connect() as conn:
         return {
@@ -63,9 +65,10 @@ def test_upgrading_a_filled_database_from_the_first_revision_fills_every_rollup(
     seed(engine)
     expected = snapshot(engine)
     assert all(expected[name] for name in ("messages", "outcomes", "delays", "calls"))
+    assert all(expected[pair.daily.name] for pair in DAY_ROLLUPS)
     with engine.begin() as conn:
         command.downgrade(alembic_config(conn), "0001")
-    upgrade(engine)  # 0002 and 0004 fill the rollup tables they create from the raw rows
+    upgrade(engine)  # 0002, 0004 and 0008 fill the rollup tables they create
     assert snapshot(engine) == expected
 
 

@@ -294,3 +294,33 @@ def test_xml_send_refuses_missing_malformed_and_exploding_documents(
     answer = call(url, "xml/Send", post=True, **params)
     assert answer.status_code == status
     assert f'<Response Type="ERROR" ID="{code}">' in answer.text
+
+
+def test_one_account_in_a_9xx_storm_leaves_the_others_answering() -> None:
+    storm = Account("storm-key", faults=Faults(server_error=1.0))
+    gateway = Gateway([Account(KEY), storm])
+    with SimulatorServer(gateway) as server:
+        for key in (KEY, "storm-key"):
+            assert call(server.url, "Send", True, apikey=key, number="420777000000", message="x").ok
+        stormy = [call(server.url, "RequestList", apikey="storm-key") for _ in range(5)]
+        healthy = [call(server.url, "RequestList", apikey=KEY) for _ in range(5)]
+    assert all(a.status_code == 500 and a.text.startswith("ERROR|9") for a in stormy)
+    assert all(a.status_code == 200 and a.text.count("\n") == 1 for a in healthy)
+
+
+def test_the_history_endpoint_gives_each_numbers_steps_in_gateway_time() -> None:
+    clock = ManualClock(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
+    gateway = Gateway([Account(KEY), Account("other-key")], clock=clock)
+    with SimulatorServer(gateway) as server:
+        rid = gateway.send(KEY, "420777000008", "x").request_id
+        gateway.send("other-key", "420777000001", "x")
+        clock.advance_to(31)
+        answer = call(server.url, "_simulator/history", apikey=KEY)
+        refused = call(server.url, "_simulator/history", apikey="nobody")
+    body = answer.json()
+    assert body["gateway_now"] == "2026-03-01T12:00:31+00:00" and body["monotonic_now"] > 0
+    assert list(body["requests"]) == [rid], "only the caller's own requests"
+    steps = body["requests"][rid]["420777000008"]
+    assert steps[-1] == ["2026-03-01T12:00:30+00:00", 2, 5]
+    assert len(steps) == len([s for s in BY_LAST_DIGIT["8"] if s[0] <= 31])
+    assert refused.status_code == 401 and refused.text == "ERROR|103"

@@ -71,7 +71,7 @@ def answer(gateway: Gateway, name: str, p: Params) -> Answer:
 
 
 def _request_list(gateway: Gateway, key: str | None) -> str:
-    faults, rng = gateway.faults, gateway.fault_rng
+    faults, rng = gateway.faults_for(key), gateway.fault_rng
     unknown = "RequestList" in faults.methods and faults.unknown_codes > 0
     lines = []
     for req, remaining, state in gateway.request_list(key):
@@ -85,7 +85,7 @@ def _request_list(gateway: Gateway, key: str | None) -> str:
 
 
 def _request_status(gateway: Gateway, key: str | None, p: Params) -> Answer:
-    faults, rng = gateway.faults, gateway.fault_rng
+    faults, rng = gateway.faults_for(key), gateway.fault_rng
     request_id = p.get("requestID")
     if request_id is None and p.strict:
         # A client that spelled it ``requestid`` saw "always returns empty page" (spec §6).

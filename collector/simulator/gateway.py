@@ -80,6 +80,11 @@ class Gateway:
             raise SimError(103)
         return account
 
+    def faults_for(self, api_key: str | None) -> Faults:
+        """The faults a call with this key meets: its account's own, else the gateway's."""
+        account = self.accounts.get(api_key or "")
+        return account.faults if account is not None and account.faults else self.faults
+
     def login(self, username: str | None, password_sha1: str | None) -> str | None:
         """The key of the account that ``username`` + SHA-1 hex of the password opens, if any."""
         if not username or not password_sha1:
@@ -279,6 +284,23 @@ class Gateway:
         request = self.requests[request_id]
         num = next(n for n in request.numbers if n.number == number)
         return num.history(self.elapsed(request))
+
+    def histories(self, api_key: str | None) -> dict[str, dict[str, list[tuple[str, int, int]]]]:
+        """request id -> number -> the steps taken so far as (gateway time, state, receipt)."""
+        self.account(api_key)
+        found: dict[str, dict[str, list[tuple[str, int, int]]]] = {}
+        for r in list(self.requests.values()):
+            if r.api_key != api_key:
+                continue
+            elapsed = self.elapsed(r)
+            found[r.request_id] = {
+                n.number: [
+                    ((r.starts_at + timedelta(seconds=t)).isoformat(), state, receipt)
+                    for t, state, receipt in n.history(elapsed)
+                ]
+                for n in r.numbers
+            }
+        return found
 
     def quiescent(self) -> bool:
         """True when no number will change any more."""

@@ -26,19 +26,6 @@ class SimError(Exception):
 
 
 @dataclass
-class Account:
-    api_key: str
-    credit: float = 1000.0
-    prepaid: bool = True
-    senders: frozenset[str] = frozenset({"SMSMANAGER", "MyShop", "Doctor", "Bank"})
-    default_sender: str = "SMSMANAGER"
-    default_gateway: str = "high"
-    # Older clients log in with ``username`` + the SHA-1 hex of ``password`` instead of a key.
-    username: str | None = None
-    password: str | None = None
-
-
-@dataclass
 class Faults:
     """Rates (0..1) of each injected fault, drawn per call of a faulted method."""
 
@@ -52,6 +39,21 @@ class Faults:
     unknown_codes: float = 0.0  # per line: request state 8 or receipt 9
     latency: float = 0.0  # seconds every answer of a faulted method takes (network + gateway)
     methods: frozenset[str] = frozenset({"RequestList", "RequestStatus", "GetUserInfo"})
+
+
+@dataclass
+class Account:
+    api_key: str
+    credit: float = 1000.0
+    prepaid: bool = True
+    senders: frozenset[str] = frozenset({"SMSMANAGER", "MyShop", "Doctor", "Bank"})
+    default_sender: str = "SMSMANAGER"
+    default_gateway: str = "high"
+    # Older clients log in with ``username`` + the SHA-1 hex of ``password`` instead of a key.
+    username: str | None = None
+    password: str | None = None
+    # This account's own faults (a 9xx storm for one customer); None: the gateway's.
+    faults: Faults | None = None
 
 
 @dataclass

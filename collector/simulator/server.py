@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 import threading
@@ -9,8 +10,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-from collector.simulator.answers import answer
-from collector.simulator.gateway import CallLogEntry, Gateway, SimError
+from collector.simulator.answers import answer, api_key
+from collector.simulator.gateway import CallLogEntry, Faults, Gateway, SimError
 from collector.simulator.wire import (
     METHODS,
     STRICT_VERBS,
@@ -27,6 +28,7 @@ HTML_503 = (
     "<body><h1>Service Unavailable</h1></body></html>"
 )
 SYSTEM_CODES = (900, 901, 912, 950, 999)
+HISTORY_PATH = "_simulator/history"  # ?apikey=KEY: the account's state paths so far, as JSON
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -57,12 +59,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self, verb: str) -> None:
         gateway = self.server.gateway
-        name = METHODS.get(urlsplit(self.path).path.strip("/").lower())
+        path = urlsplit(self.path).path.strip("/").lower()
+        name = METHODS.get(path)
         try:
             params = self._params(verb)
         except BadRequest as err:
             self.close_connection = True
             self._write(err.status, err.text, "text/plain", name, None, "bad-request", None)
+            return
+        if path == HISTORY_PATH:
+            self._history(gateway, params)
             return
         if name is None:
             self._write(404, "unknown method", "text/plain", None, None, None, None)
@@ -72,9 +78,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._write(405, "Method Not Allowed", "text/plain", name, None, "verb", None)
             return
         request_id = params.get("requestID")
-        if gateway.faults.latency and name in gateway.faults.methods:
-            time.sleep(gateway.faults.latency)
-        fault = self._inject_fault(gateway, name)
+        faults = gateway.faults_for(api_key(gateway, params))
+        if faults.latency and name in faults.methods:
+            time.sleep(faults.latency)
+        fault = self._inject_fault(gateway, faults, name)
         if fault == "drop":
             gateway.log_call(CallLogEntry(time.monotonic(), name, None, None, fault, request_id))
             self.close_connection = True
@@ -100,7 +107,7 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return
         if fault == "slow":
-            time.sleep(gateway.faults.slow_seconds)
+            time.sleep(faults.slow_seconds)
         try:
             status, body, ctype, fault2 = 200, *answer(gateway, name, params)
             fault = fault or fault2
@@ -111,8 +118,23 @@ class _Handler(BaseHTTPRequestHandler):
             ctype = "text/xml" if name == "XmlSend" else ctype
         self._write(status, body, ctype, name, code, fault, request_id)
 
-    def _inject_fault(self, gateway: Gateway, name: str) -> str | None:
-        faults = gateway.faults
+    def _history(self, gateway: Gateway, params: Params) -> None:
+        """Not SmsManager's: the ground truth for benchmarks, with the gateway clock's reading
+        and this machine's monotonic clock at the same instant (to convert gateway times)."""
+        try:
+            found = gateway.histories(api_key(gateway, params))
+        except SimError as err:
+            self._write(err.http_status, f"ERROR|{err.code}", "text/plain", None, None, None, None)
+            return
+        body = {
+            "gateway_now": gateway.clock.now().isoformat(),
+            "monotonic_now": time.monotonic(),
+            "scale": gateway.clock.scale,
+            "requests": found,
+        }
+        self._write(200, json.dumps(body), "application/json", None, None, None, None)
+
+    def _inject_fault(self, gateway: Gateway, faults: Faults, name: str) -> str | None:
         if name not in faults.methods:
             return None
         draw = gateway.fault_rng.random()

@@ -24,7 +24,8 @@ from db.read import split as split_module
 from db.read.filters import Filters, epoch, frame
 from db.read.history import AGE_BUCKETS
 from db.read.overview import PENDING
-from db.read.split import nullable, percentiles, rollup_scope, split_at, totals
+from db.read.parts import rollup_queries, rollup_scope
+from db.read.split import nullable, percentiles, split_at, totals
 from db.rollup import HOUR, NOT_LEFT, delay_since
 
 
@@ -147,13 +148,16 @@ def timeline(engine: Engine, account: str, request_id: str, number: str) -> pd.D
 def time_to_final(engine: Engine, filters: Filters) -> pd.DataFrame:
     """gateway, measure, p50, p90, p99, messages — seconds from creation to sent / final."""
     parts = split_at(engine, filters, Message.first_seen_at)
-    queries = []
-    if parts.first_hour is not None:
+    queries: list[Any] = []
+    if parts.first_hour is not None and parts.end_hour is not None:
         d = RollupDelays
-        queries.append(
-            select(d.gateway, d.measure, d.delay, func.sum(d.messages))
-            .where(d.hour >= parts.first_hour, d.hour < parts.end_hour, *rollup_scope(d, filters))
-            .group_by(d.gateway, d.measure, d.delay)
+        queries, _none = rollup_queries(
+            d,
+            d.messages,
+            [d.gateway, d.measure, d.delay],
+            rollup_scope(d, filters),
+            (parts.first_hour, parts.end_hour),
+            None,
         )
     origin = func.coalesce(Message.created_at, Message.first_seen_at)
     gateway = func.coalesce(Message.gateway, "").label("gateway")

@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy import Engine, and_, func, or_, select
 
 from db.codes import error_info
+from db.days import DAY
 from db.models import ApiCall, RollupCalls
 from db.read.filters import Filters, bucket, to_times
 from db.read.split import call_counts, hourly, nullable, split
@@ -94,6 +95,7 @@ def errors_over_time(
             [bucket(RollupCalls.hour, seconds, offset).label("bucket"), *_codes(True)],
             [bucket(ApiCall.started_at, seconds, offset).label("bucket"), *_codes(False)],
             rollups=hourly(seconds, offset),
+            step=(seconds, offset),
         )
     )
     data = data.sort_values("bucket").reset_index(drop=True)
@@ -118,31 +120,49 @@ def error_table(engine: Engine, filters: Filters) -> pd.DataFrame:
     return _labelled(data)
 
 
+def _ends(engine: Engine, filters: Filters, seconds: int) -> set[int]:
+    """The first and the last bucket with a failure of each kind, over whole hours."""
+    slot = bucket(RollupCalls.hour, seconds).label("slot")
+    found = call_counts(engine, filters, [*_codes(True), slot], [], step=(seconds, 0))
+    found = found[found["outcome"] != "ok"]
+    grouped = found.groupby(["outcome", "http_status", "error_code"], dropna=False)["slot"]
+    return {int(v) for v in grouped.agg(["min", "max"]).to_numpy().ravel()}
+
+
+def _hours(engine: Engine, filters: Filters, days: set[int]) -> set[int]:
+    """The first and the last hour with a failure of each kind, within the given days."""
+    if not days:
+        return set()
+    r = RollupCalls
+    start, end = int(filters.start.timestamp()), int(filters.end.timestamp())
+    query = (
+        select(func.min(r.hour), func.max(r.hour))
+        .where(
+            or_(*(and_(r.hour >= max(d, start), r.hour < min(d + DAY, end)) for d in days)),
+            r.outcome.in_(FAILURES),
+            *([r.account == filters.account] if filters.account else []),
+        )
+        .group_by(r.outcome, r.http_status, r.error_code)
+    )
+    with engine.connect() as conn:
+        return {int(hour) for row in conn.execute(query) for hour in row}
+
+
 def _key(outcome: Any, status: Any, code: Any) -> tuple[Any, ...]:
     return (outcome, None if pd.isna(status) else int(status), None if pd.isna(code) else int(code))
 
 
 def _first_and_last(engine: Engine, filters: Filters) -> dict[tuple[Any, ...], tuple[Any, Any]]:
-    """Exact first and last failure per code: rollups find the hours, raw rows the second."""
+    """Exact first and last failure per code: rollups find the day, then the hour, raw rows
+    the second."""
     parts = split(filters)
     windows = [(e.start, e.end) for e in parts.edges]
-    if parts.first_hour is not None:
-        hours = call_counts(
-            engine,
-            replace(
-                filters, start=from_epoch(parts.first_hour), end=from_epoch(parts.end_hour or 0)
-            ),
-            [*_codes(True), RollupCalls.hour],
-            [],
-        )
-        hours = hours[hours["outcome"] != "ok"]
-        for hour in set(
-            hours.groupby(["outcome", "http_status", "error_code"], dropna=False)["hour"]
-            .agg(["min", "max"])
-            .to_numpy()
-            .ravel()
-        ):
-            windows.append((from_epoch(int(hour)), from_epoch(int(hour) + HOUR)))
+    if parts.first_hour is not None and parts.end_hour is not None:
+        whole = replace(filters, start=from_epoch(parts.first_hour), end=from_epoch(parts.end_hour))
+        days = _ends(engine, whole, DAY)
+        # Each kind's first and last hour lie in its first and last day: one query over
+        # the union of those days finds them all (other kinds' days lie in between).
+        windows += [(from_epoch(h), from_epoch(h + HOUR)) for h in _hours(engine, whole, days)]
     if not windows:
         return {}
     started = ApiCall.started_at

@@ -55,24 +55,22 @@ def _status_answers(
 
 def last_calls(engine: Engine, account: str | None = None) -> LastCalls:
     scope = [ApiCall.account == account] if account else []
+
+    def newest(*where: Any) -> Any:
+        return select(func.max(ApiCall.started_at)).where(*where, *scope).scalar_subquery()
+
+    # One round trip: the newest call, the newest success and the newest failure of each
+    # kind, each its own index probe (walking back from the newest call would read every
+    # call since the last failure — a quiet week: all).
+    probes = select(
+        newest(ApiCall.outcome == "ok"),
+        newest(),
+        *(newest(ApiCall.outcome == outcome) for outcome in FAILURES),
+    )
     with engine.connect() as conn:
-        last_ok = conn.execute(
-            select(func.max(ApiCall.started_at)).where(ApiCall.outcome == "ok", *scope)
-        ).scalar_one()
-        last_call = conn.execute(select(func.max(ApiCall.started_at)).where(*scope)).scalar_one()
+        last_ok, last_call, *failures = conn.execute(probes).one()
         empty = _status_answers(conn, scope, last_call)
-        # The newest failure of each kind, one index probe each: walking back from the
-        # newest call would read every call since the last failure (a quiet week: all).
-        latest = [
-            (when, outcome)
-            for outcome in FAILURES
-            if (
-                when := conn.execute(
-                    select(func.max(ApiCall.started_at)).where(ApiCall.outcome == outcome, *scope)
-                ).scalar_one()
-            )
-            is not None
-        ]
+        latest = [(when, o) for when, o in zip(failures, FAILURES, strict=True) if when is not None]
         error = None
         if latest:
             when, outcome = max(latest)
@@ -99,6 +97,7 @@ def calls_over_time(engine: Engine, filters: Filters, seconds: int) -> pd.DataFr
         ],
         [bucket(ApiCall.started_at, seconds).label("bucket"), ApiCall.method, ApiCall.outcome],
         rollups=hourly(seconds),
+        step=(seconds, 0),
     ).rename(columns={"n": "calls"})
     data = data.sort_values("bucket").reset_index(drop=True)
     data["bucket"] = to_times(data["bucket"].astype("int64"))

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, func, select
 
 from db.models import Message, RollupOutcomes
 from db.read import split as split_module
-from db.read.filters import Filters, epoch, to_times
+from db.read.filters import Filters, bucket, epoch, to_times
 from db.read.split import hourly, rollup_scope
 from db.rollup import HOUR, NOT_LEFT, STATUS
 
@@ -93,20 +93,32 @@ def _spans(engine: Engine, filters: Filters) -> Spans:
     return _read_spans(engine, parts)
 
 
-def _rollup_spans(engine: Engine, filters: Filters, first: int) -> Spans:
-    """Rollup rows in the backlog at some hour from ``first`` on, with their counts.
+def _rollup_spans(engine: Engine, filters: Filters, first: int, seconds: int, offset: int) -> Spans:
+    """Rollup rows in the backlog at some bucket end from ``first`` on, with their counts.
 
-    Two index-served parts (left since ``first``, not left yet) rather than one OR.
+    Bucket ends lie on hour boundaries, so a row counts at an end T when its hour < T <= its
+    exit hour — or, the same for every end, <= the start of its exit hour's bucket. Rows
+    are read with that bucket start as their exit, which merges them, and the many that
+    never reach an end (they left within their bucket) are not read at all. Two
+    index-served parts (left since ``first``, not left yet) rather than one OR.
     """
     r = RollupOutcomes
-    scope = [r.hour < int(filters.end.timestamp()), *rollup_scope(r, filters)]
+    # "+ 0": the hour bound must not tempt SQLite into walking the primary key over every
+    # hour before the end; the exit hour's index is the narrow one.
+    scope = [r.hour + 0 < int(filters.end.timestamp()), *rollup_scope(r, filters)]
+    hourly_ends = seconds == HOUR and offset % HOUR == 0
+    left = r.exit_hour if hourly_ends else bucket(r.exit_hour, seconds, offset)
+    parts = (
+        (left, [r.exit_hour >= first, left > r.hour]),
+        (r.exit_hour, [r.exit_hour == NOT_LEFT]),
+    )
     return _read_spans(
         engine,
         [
-            select(r.hour, r.exit_hour, r.status, func.sum(r.messages))
-            .where(condition, *scope)
-            .group_by(r.hour, r.exit_hour, r.status)
-            for condition in (r.exit_hour >= first, r.exit_hour == NOT_LEFT)
+            select(r.hour, exit_at.label("left"), r.status, func.sum(r.messages))
+            .where(*conditions, *scope)
+            .group_by(r.hour, exit_at, r.status)
+            for exit_at, conditions in parts
         ],
     )
 
@@ -133,7 +145,7 @@ def backlog_history(
     if not len(ends):
         return EMPTY_SERIES.copy(), EMPTY_HEATMAP.copy()
     if rollups:
-        spans = _rollup_spans(engine, filters, int(ends[0]) - seconds)
+        spans = _rollup_spans(engine, filters, int(ends[0]) - seconds, seconds, offset)
     else:
         spans = _spans(engine, filters)
     if not len(spans.n):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, exists, inspect, or_, select
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
 
 from db.models import ApiCall, FilterValue, Message
 
@@ -18,14 +19,18 @@ def sqlite_file_missing(url: URL) -> bool:
 
 
 def database_state(engine: Engine) -> DatabaseState:
-    if not inspect(engine).has_table("messages"):
-        return "no_schema"
-    with engine.connect() as conn:
-        anything = (
-            conn.execute(select(Message.number).limit(1)).first()
-            or conn.execute(select(ApiCall.id).limit(1)).first()
-        )
-    return "ok" if anything else "empty"
+    """One round trip in the usual case: is there a row at all, and does the schema exist?"""
+    anything = select(
+        or_(exists(select(Message.number)), exists(select(ApiCall.id))).label("anything")
+    )
+    try:
+        with engine.connect() as conn:
+            found = conn.execute(anything).scalar()
+    except DBAPIError:
+        if not inspect(engine).has_table("messages"):
+            return "no_schema"
+        raise
+    return "ok" if found else "empty"
 
 
 def filter_options(engine: Engine) -> dict[str, list[str]]:

@@ -98,6 +98,7 @@ def outcome_over_time(
         [bucket(Message.first_seen_at, seconds, offset).label("bucket"), STATUS.label("status")],
         rollups=hourly(seconds, offset),
         table=RollupOutcomes,
+        step=(seconds, offset),
     )
     # A few hundred rows at most: a dict beats pivot_table here.
     table: dict[int, dict[str, int]] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -12,6 +13,7 @@ from sqlalchemy import ColumnElement, Engine, case, func, select
 
 from db.models import ApiCall, Message, RollupCalls, RollupMessages, RollupOutcomes
 from db.read.filters import Filters
+from db.read.parts import rollup_queries, rollup_scope
 from db.rollup import HOUR
 from db.types import epoch, from_epoch
 
@@ -73,17 +75,6 @@ def split(filters: Filters, rollups: bool = True, newest: int | None = None) -> 
     return Split(first, last, tuple(edges), tuple(outside))
 
 
-def rollup_scope(table: Any, filters: Filters) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    if filters.account:
-        conditions.append(table.account == filters.account)
-    if filters.sender and hasattr(table, "sender"):
-        conditions.append(table.sender == filters.sender)
-    if filters.gateway and hasattr(table, "gateway"):
-        conditions.append(table.gateway == filters.gateway)
-    return conditions
-
-
 def totals(
     engine: Engine,
     queries: Sequence[Any],
@@ -112,9 +103,32 @@ def split_at(engine: Engine, filters: Filters, column: Any, rollups: bool = True
     """split(), knowing the newest time in ``column`` (indexed: one probe)."""
     if not (ROLLUPS and rollups):
         return split(filters, rollups)
+    return split(filters, rollups, _newest(engine, column))
+
+
+# (engine, column) -> (when read, newest): a page asks for the same probe many times over.
+_NEWEST: dict[tuple[int, str], tuple[float, int | None]] = {}
+NEWEST_FOR_S = 2.0
+
+
+def _newest(engine: Engine, column: Any) -> int | None:
+    """The newest time in ``column``, read at most every NEWEST_FOR_S seconds per engine.
+
+    A stale value costs no exactness: it only picks which side of a partial hour is read
+    from raw rows, and both sides are read as they are now.
+    """
+    key = (id(engine), f"{column.class_.__name__}.{column.key}")
+    now = time.monotonic()
+    cached = _NEWEST.get(key)
+    if cached is not None and now - cached[0] < NEWEST_FOR_S:
+        return cached[1]
     with engine.connect() as conn:
-        newest = conn.execute(select(func.max(epoch(column)))).scalar()
-    return split(filters, rollups, None if newest is None else int(newest))
+        value = conn.execute(select(func.max(epoch(column)))).scalar()
+    newest = None if value is None else int(value)
+    if len(_NEWEST) > 64:
+        _NEWEST.clear()
+    _NEWEST[key] = (now, newest)
+    return newest
 
 
 def percentiles(histogram: dict[float, int], quantiles: Sequence[float]) -> list[float]:
@@ -139,28 +153,26 @@ def _counts(
     cols: tuple[Sequence[Any], Sequence[Any]],
     where: tuple[Sequence[ColumnElement[bool]], Sequence[ColumnElement[bool]]],
     rollups: bool,
+    step: tuple[int, int] | None,
 ) -> pd.DataFrame:
-    """Whole hours from the ``rollup`` (table, count column), partial hours from ``raw`` rows."""
+    """Whole hours from the ``rollup`` (table, count column), partial hours from ``raw`` rows.
+
+    ``step`` is (bucket seconds, offset) when the columns bucket by time.
+    """
     table, total = rollup
     parts = split_at(engine, filters, time_column, rollups)
     rollup_cols, raw_cols = cols
-    queries = []
-    if parts.first_hour is not None:
-        queries.append(
-            select(*rollup_cols, func.sum(total))
-            .where(
-                table.hour >= parts.first_hour,
-                table.hour < parts.end_hour,
-                *rollup_scope(table, filters),
-                *where[0],
-            )
-            .group_by(*rollup_cols)
-        )
+    queries: list[Any] = []
+    minus: list[Any] = []
+    if parts.first_hour is not None and parts.end_hour is not None:
+        scope = [*rollup_scope(table, filters), *where[0]]
+        hours = (parts.first_hour, parts.end_hour)
+        queries, minus = rollup_queries(table, total, list(rollup_cols), scope, hours, step)
     queries += [
         select(*raw_cols, func.count()).where(*raw(edge), *where[1]).group_by(*raw_cols)
         for edge in parts.edges
     ]
-    minus = [
+    minus += [
         select(*raw_cols, func.count()).where(*raw(part), *where[1]).group_by(*raw_cols)
         for part in parts.outside
     ]
@@ -176,11 +188,13 @@ def message_counts(
     raw_where: Sequence[ColumnElement[bool]] = (),
     rollups: bool = True,
     table: type[RollupMessages] | type[RollupOutcomes] = RollupMessages,
+    step: tuple[int, int] | None = None,
 ) -> pd.DataFrame:
     """Messages first seen in the range, counted by the given (equally labelled) columns.
 
     ``table`` is the rollup the ``rollup_cols`` belong to: rollup_outcomes has a third of
-    the rows, for counts that need no request state or receipt.
+    the rows, for counts that need no request state or receipt. ``step``: (bucket seconds,
+    offset) when the columns bucket the time.
     """
     return _counts(
         engine,
@@ -191,6 +205,7 @@ def message_counts(
         (rollup_cols, raw_cols),
         (rollup_where, raw_where),
         rollups,
+        step,
     )
 
 
@@ -200,8 +215,12 @@ def call_counts(
     rollup_cols: Sequence[Any],
     raw_cols: Sequence[Any],
     rollups: bool = True,
+    step: tuple[int, int] | None = None,
 ) -> pd.DataFrame:
-    """API calls started in the range, counted by the given (equally labelled) columns."""
+    """API calls started in the range, counted by the given (equally labelled) columns.
+
+    ``step``: (bucket seconds, offset) when the columns bucket the time.
+    """
     return _counts(
         engine,
         filters,
@@ -211,6 +230,7 @@ def call_counts(
         (rollup_cols, raw_cols),
         ((), ()),
         rollups,
+        step,
     )
 
 

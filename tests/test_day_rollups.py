@@ -1,0 +1,156 @@
+"""Day rollups: long ranges read whole UTC days, and answer exactly what hours and raw rows do."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+import pytest
+from sqlalchemy import Engine, func, select
+
+from db.models import RollupOutcomes, RollupOutcomesDay
+from db.read import backlog, errors, health, history, messages, overview, parts, split
+from db.read.filters import Filters, sliding_start
+from db.records import ApiCallRecord, NumberRecord, Observations, RequestRecord
+from db.write import record
+
+NOW = datetime(2026, 11, 20, 14, 17, 7, tzinfo=UTC)
+SENDERS = ("MyShop", "Bank", "Doctor")
+GATEWAYS = ("high", "economy")
+FAILURES = (("server_error", 500, 912), ("client_error", 401, 103), ("timeout", None, None))
+
+
+def fill(engine: Engine, days: int = 9, requests: int = 90) -> None:
+    """Messages and calls spread over ``days``, across UTC and local midnights."""
+    rng = random.Random(13)
+    for n in range(requests):
+        at = NOW - timedelta(seconds=rng.randrange(days * 86400))
+        rid = f"r{n}"
+        listed = RequestRecord(
+            rid, rng.choice(GATEWAYS), at - timedelta(seconds=9), None, rng.choice(SENDERS), 0, 2
+        )
+        numbers = [f"42077700{n:04d}{k}" for k in range(rng.randint(1, 3))]
+        record(
+            engine,
+            Observations(
+                "acme" if n % 5 else "other",
+                at,
+                listed=[listed],
+                statuses={rid: [NumberRecord(num, 2, 1, 0) for num in numbers]},
+            ),
+        )
+        later = at + timedelta(seconds=rng.choice((5, 70, 3000, 9000)))
+        if rng.random() < 0.8 and later < NOW:
+            final = [NumberRecord(num, 2, 0, rng.choice((2, 2, 2, 3, 6))) for num in numbers]
+            account = "acme" if n % 5 else "other"
+            record(engine, Observations(account, later, statuses={rid: final}))
+    calls = []
+    for _ in range(200):
+        outcome, status, code = rng.choice((("ok", 200, None),) * 3 + FAILURES)
+        calls.append(
+            ApiCallRecord(
+                rng.choice(("RequestStatus", "RequestList")),
+                NOW - timedelta(seconds=rng.randrange(days * 86400)),
+                rng.uniform(3, 900),
+                outcome,
+                status,
+                code,
+                None if outcome == "ok" else "failure",
+            )
+        )
+    record(engine, Observations("acme", NOW, api_calls=calls))
+
+
+def rows(data: pd.DataFrame) -> list[tuple[str, ...]]:
+    """A frame's rows in a fixed order (rows tied on the sort key may come in any order)."""
+    return sorted(tuple(row) for row in data.astype(str).to_numpy())
+
+
+def figures(engine: Engine, f: Filters, seconds: int, offset: int) -> tuple[Any, ...]:
+    k = overview.kpis(engine, f)
+    table = errors.error_table(engine, f)
+    return (
+        (k.messages, k.delivered, k.failed, k.pending, k.gave_up, k.calls, k.call_errors),
+        *map(
+            rows,
+            (
+                overview.receipt_distribution(engine, f),
+                overview.request_state_distribution(engine, f),
+                overview.outcome_over_time(engine, f, seconds, offset),
+                errors.errors_over_time(engine, f, seconds, offset),
+                table.drop(columns=["share"]),
+                backlog.time_to_final(engine, f),
+                health.latency(engine, f),
+                health.calls_over_time(engine, f, seconds),
+                history.backlog_over_time(engine, f, seconds, offset),
+            ),
+        ),
+        messages.count(engine, messages.MessageQuery(f, finality="final")),
+    )
+
+
+def three_ways(
+    monkeypatch: pytest.MonkeyPatch, read: Callable[[], tuple[Any, ...]]
+) -> tuple[Any, ...]:
+    """The figures through day rollups; they must equal the hours-only and raw-only ones."""
+    through_days = read()
+    monkeypatch.setattr(parts, "DAYS", False)
+    assert read() == through_days, "day rollups differ from hourly rollups"
+    monkeypatch.setattr(split, "ROLLUPS", False)
+    assert read() == through_days, "rollups differ from raw rows"
+    return through_days
+
+
+# (offset seconds east of UTC): UTC, Prague (a day row keeps its start), New York (its end)
+@pytest.mark.parametrize("offset", [0, 3600, -5 * 3600])
+def test_a_week_of_local_days_reads_the_same_through_days_hours_and_raw_rows(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, offset: int
+) -> None:
+    fill(engine)
+    f = Filters(sliding_start(NOW, timedelta(days=7), offset), NOW + timedelta(seconds=1))
+    result = three_ways(monkeypatch, lambda: figures(engine, f, 86400, offset))
+    assert result[0][0] > 60, "the week holds most of the messages"
+    assert len(result[3]) >= 7, "a bucket per local day"
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "narrow"),
+    [
+        (timedelta(days=8, minutes=17), timedelta(minutes=-3), {}),
+        (timedelta(days=90), timedelta(seconds=1), {"sender": "Bank"}),
+        (timedelta(days=3, hours=5, seconds=7), timedelta(days=1, hours=2), {"account": "acme"}),
+        (timedelta(days=2), timedelta(days=1), {"gateway": "economy"}),
+    ],
+    ids=["partial-edges", "ninety-days-by-sender", "by-account", "whole-days"],
+)
+def test_custom_ranges_with_partial_hours_read_exactly(
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    start: timedelta,
+    end: timedelta,
+    narrow: dict[str, str],
+) -> None:
+    fill(engine)
+    f = Filters(NOW - start, NOW - end, **narrow)
+    three_ways(monkeypatch, lambda: figures(engine, f, 86400, 0))
+
+
+def test_a_long_range_reads_day_rows_not_every_hour(engine: Engine) -> None:
+    fill(engine)
+    with engine.connect() as conn:
+        days = conn.execute(select(func.count()).select_from(RollupOutcomesDay)).scalar_one()
+        hours = conn.execute(select(func.count()).select_from(RollupOutcomes)).scalar_one()
+    assert 0 < days < hours
+    added, taken = parts.rollup_queries(
+        RollupOutcomes,
+        RollupOutcomes.messages,
+        [RollupOutcomes.status],
+        [],
+        (int((NOW - timedelta(days=30)).timestamp()) // 3600 * 3600, int(NOW.timestamp())),
+        None,
+    )
+    sql = [str(q) for q in added]
+    assert any("rollup_outcomes_day" in s for s in sql) and not taken
