@@ -50,7 +50,7 @@ def range_filters(name: str, now_epoch: int, sender: str | None) -> Any:
 def page_functions(url: str, now_epoch: int, f: Any) -> dict[str, dict[str, Callable[[], Any]]]:
     """What each page calls with the filters ``f``."""
     from db.engine import make_readonly_engine
-    from db.read import backlog, errors, health, history, messages, meta, overview
+    from db.read import backlog, errors, health, history, insights, late, messages, meta, overview
     from db.read.filters import bucket_seconds
     from db.types import from_epoch
 
@@ -96,6 +96,15 @@ def page_functions(url: str, now_epoch: int, f: Any) -> dict[str, dict[str, Call
             "latency": lambda: health.latency(engine, f),
             "credit": lambda: health.credit_series(engine, f, max(60, seconds)),
         },
+        "insights": {
+            **app,
+            "late": lambda: late.late(engine, f, now, timedelta(minutes=30)),
+            "late_previous": lambda: late.late_count(
+                engine, f, now - (f.end - f.start), timedelta(minutes=30)
+            ),
+            "receipt_coverage": lambda: insights.receipt_coverage(engine, f),
+            "outcome_shift": lambda: insights.outcome_shift(engine, f),
+        },
     }
 
 
@@ -119,7 +128,10 @@ def apptest(url: str) -> dict[str, Any]:
     from streamlit.testing.v1 import AppTest
 
     os.environ["SMSDASH_DATABASE_URL"] = url
-    pages = [None, "views/backlog.py", "views/errors.py", "views/messages.py", "views/health.py"]
+    pages = [
+        None,
+        *(f"views/{p}.py" for p in ("backlog", "errors", "messages", "health", "insights")),
+    ]
     timings = {}
     for page in pages:
         at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=120)

@@ -52,6 +52,7 @@ PAGES = [
     ("messages", ":material/sms:"),
     ("health", ":material/monitor_heart:"),
     ("alerts", ":material/notifications:"),
+    ("insights", ":material/insights:"),
 ]
 pages = st.navigation(
     [

@@ -341,6 +341,104 @@ LABELS: dict[str, tuple[str, str]] = {
         "SmsManager odmítá API klíč (chyba 103, naposledy {when}): sběr přestal zjišťovat stav. "
         "Nastavte platný SMSDASH_API_KEY a sběr restartujte.",
     ),
+    # insights
+    "insights": ("Insights", "Souvislosti"),
+    "ins_coverage_title": ("Receipt coverage", "Pokrytí doručenkami"),
+    "ins_coverage_help": (
+        "Of the messages sent (request state 2, or any receipt came back), the share that "
+        "ever reached a final receipt (2 delivered, 3, 6, 7, 8 not delivered). Sent without "
+        "a receipt is not success. By gateway, and per day the messages were first seen.",
+        "Z odeslaných zpráv (stav požadavku 2 nebo přišla jakákoli doručenka) podíl těch, "
+        "které kdy dostaly konečnou doručenku (2 doručeno; 3, 6, 7, 8 nedoručeno). Odesláno "
+        "bez doručenky není úspěch. Podle brány a po dnech, kdy byly zprávy poprvé viděny.",
+    ),
+    "ins_sent": ("Sent", "Odesláno"),
+    "ins_covered": ("With a final receipt", "S konečnou doručenkou"),
+    "ins_coverage": ("Coverage", "Pokrytí"),
+    "ins_shift_title": (
+        "Outcome mix against the same range a week earlier",
+        "Skladba výsledků oproti stejnému období o týden dříve",
+    ),
+    "ins_shift_help": (
+        "Final outcomes (final receipt, or the request state that ended the message) as "
+        "shares of the final messages. A change is flagged only when a two-sided "
+        "two-proportion z-test stays below α = {alpha} after Holm's correction over all "
+        "outcomes tested; an outcome is tested only with at least {period} final messages in "
+        "each period and {outcome} with that outcome in both together, so small numbers do "
+        "not raise alarms.",
+        "Konečné výsledky (konečná doručenka, nebo stav požadavku, který zprávu ukončil) jako "
+        "podíly konečných zpráv. Změna je označena, jen když oboustranný z-test dvou podílů "
+        "zůstane pod α = {alpha} i po Holmově korekci přes všechny testované výsledky; "
+        "výsledek se testuje, jen když má každé období aspoň {period} konečných zpráv a obě "
+        "dohromady aspoň {outcome} s tímto výsledkem, aby malá čísla nevyvolávala poplach.",
+    ),
+    "ins_late_title": ("Slower than usual", "Pomalejší než obvykle"),
+    "ins_late_help": (
+        "A message not final yet is late when it is older than 95 % of its kind took to "
+        "reach a final state: its gateway and sender, over the last {days} days (time from "
+        "the request's creation). A kind with fewer than {samples} final messages in that "
+        "week uses the fixed threshold instead. The count is of all late messages now; "
+        "the change is against the same moment one period earlier.",
+        "Zpráva zatím bez výsledku je pozdě, když je starší, než kolik trvalo 95 % zpráv "
+        "jejího druhu dospět ke konečnému stavu: stejná brána a odesílatel za posledních "
+        "{days} dní (čas od vytvoření požadavku). Druh s méně než {samples} konečnými "
+        "zprávami za ten týden používá pevný práh. Počet zahrnuje všechny zprávy, které jsou "
+        "pozdě teď; změna je oproti stejnému okamžiku o jedno období dříve.",
+    ),
+    "ins_late_fallback": (
+        "Fixed threshold for kinds with few messages (minutes)",
+        "Pevný práh pro druhy s málo zprávami (minuty)",
+    ),
+    "ins_late_kpi": ("Late messages", "Zprávy po termínu"),
+    "ins_late_delta": (
+        "{n} were late one period earlier",
+        "O jedno období dříve jich bylo po termínu {n}",
+    ),
+    "ins_late_none": (
+        "No message is late for its kind.",
+        "Žádná zpráva není pozdě vzhledem ke svému druhu.",
+    ),
+    "ins_late_limit": ("Usually final within", "Obvykle hotovo do"),
+    "ins_late_ratio": ("Age / usual", "Stáří / obvyklé"),
+    "ins_p95": ("p95 of its kind", "p95 jejího druhu"),
+    "ins_fixed": ("fixed threshold", "pevný práh"),
+    "ins_curve_title": ("Completion curve of a request", "Průběh dokončení požadavku"),
+    "ins_curve_help": (
+        "The share of a request's numbers that are final against minutes since the request "
+        "was created, beside its kind's curve (same gateway and sender, all their messages of "
+        "the last 7 days pooled; from the delay rollup, in its steps). Also as ?request= in "
+        "the URL.",
+        "Podíl čísel požadavku s konečným stavem podle minut od vytvoření požadavku, vedle "
+        "křivky jeho druhu (stejná brána a odesílatel, všechny jejich zprávy za posledních "
+        "7 dní dohromady; z agregace zpoždění, v jejích krocích). Také jako ?request= v URL.",
+    ),
+    "ins_curve_missing": ("No request with this id.", "Požadavek s tímto číslem není."),
+    "ins_curve_about": (
+        "Request {request}: {numbers} number(s), gateway {gateway}, sender {sender}; "
+        "its kind had {cohort} message(s) in the last 7 days.",
+        "Požadavek {request}: čísel {numbers}, brána {gateway}, odesílatel {sender}; "
+        "jeho druh měl za posledních 7 dní zpráv: {cohort}.",
+    ),
+    "ins_curve_request": ("this request", "tento požadavek"),
+    "ins_curve_cohort": ("its kind, last 7 days", "jeho druh, posledních 7 dní"),
+    "ins_minutes": ("minutes since creation", "minuty od vytvoření"),
+    "ins_final_share": ("final", "hotovo"),
+    "ins_outcome": ("Outcome", "Výsledek"),
+    "ins_now": ("In range", "V období"),
+    "ins_before": ("A week earlier", "O týden dříve"),
+    "ins_share_now": ("Share", "Podíl"),
+    "ins_share_before": ("Share a week earlier", "Podíl o týden dříve"),
+    "ins_change": ("Change", "Změna"),
+    "ins_flag": ("Significant", "Významné"),
+    "ins_flagged": ("⚠ significant shift", "⚠ významný posun"),
+    "ins_shift_found": (
+        "{n} outcome(s) changed their share beyond chance.",
+        "Podíl se významně změnil u výsledků: {n}.",
+    ),
+    "ins_shift_none": (
+        "No outcome changed its share beyond chance.",
+        "Žádný výsledek nezměnil podíl víc, než dovoluje náhoda.",
+    ),
 }
 LABELS.update(ACCESS_LABELS)
 

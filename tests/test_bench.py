@@ -54,7 +54,7 @@ def test_the_dashboard_benchmark_times_every_page_at_every_range_and_runs_apptes
     result = run_bench("dashboard", tmp_path, "--folder", str(tmp_path))
     engines = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
     assert [e for e in ("sqlite", "postgresql") if e in result] == engines
-    pages = {"overview", "backlog", "errors", "messages", "health"}
+    pages = {"overview", "backlog", "errors", "messages", "health", "insights"}
     for engine in engines:
         figures = result[engine]["20000"]
         for view in ("1h", "24h", "7d", "30d", "custom_90d", "24h_by_sender", "30d_by_sender"):
