@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import controls, data, insights_charts, insights_data, widgets
+from dashboard import controls, data, insights_charts, insights_data, safe, widgets
 from dashboard.controls import View
-from dashboard.formatting import age_text, mask_number, message_state, state_label
+from dashboard.formatting import age_text, mask_number, message_state, percent, state_label
 from dashboard.i18n import t
 from db.read import late, significance
 from db.read.insights import coverage_by_gateway
@@ -25,16 +25,21 @@ def _coverage(view: View) -> None:
     st.dataframe(
         pd.DataFrame(
             {
-                t("gateway", lang): [g or "—" for g in totals["gateway"]],
+                t("gateway", lang): [safe.text(g) or "—" for g in totals["gateway"]],
                 t("ins_sent", lang): totals["sent"],
                 t("ins_covered", lang): totals["covered"],
-                t("ins_coverage", lang): [f"{v:.1%}" for v in totals["coverage"]],
+                t("ins_coverage", lang): [percent(v, lang) for v in totals["coverage"]],
             }
         ),
         hide_index=True,
         width="stretch",
     )
-    widgets.chart(view, days, lambda d: insights_charts.coverage_by_day(d, lang, view.tz))
+    widgets.chart(
+        days,
+        lambda d: insights_charts.coverage_by_day(d, lang, view.tz),
+        t("no_rows", lang),
+        key="coverage_chart",
+    )
 
 
 def _shift(view: View) -> None:
@@ -55,7 +60,7 @@ def _shift(view: View) -> None:
         return
 
     def share(value: float | None) -> str:
-        return "—" if value is None or pd.isna(value) else f"{value:.1%}"
+        return "—" if value is None or pd.isna(value) else percent(value, lang)
 
     st.dataframe(
         pd.DataFrame(
