@@ -336,8 +336,8 @@ def test_the_csv_download_holds_exactly_the_messages_in_range(dashboard: str) ->
         page = browser.new_page(viewport={"width": 1400, "height": 1600}, accept_downloads=True)
         page.goto(f"{dashboard}/messages?range=24h&numbers=full")
         link = page.get_by_role("button", name="Download CSV")
-        expect(link).to_be_enabled(timeout=30_000)
-        with page.expect_download(timeout=30_000) as info:
+        expect(link).to_be_enabled(timeout=LOAD)
+        with page.expect_download(timeout=LOAD) as info:
             link.click()
         text = Path(info.value.path()).read_text(encoding="utf-8")
         browser.close()
