@@ -326,21 +326,20 @@ def test_a_messages_timeline_reads_in_words_in_czech(dashboard: str, browser: An
     tab.context.close()
 
 
-def test_the_csv_download_holds_exactly_the_messages_in_range(dashboard: str) -> None:
+def test_the_csv_download_holds_exactly_the_messages_in_range(dashboard: str, browser: Any) -> None:
     import csv
 
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as play:
-        browser = play.chromium.launch(executable_path=chromium(), args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1600}, accept_downloads=True)
-        page.goto(f"{dashboard}/messages?range=24h&numbers=full")
-        link = page.get_by_role("button", name="Download CSV")
-        expect(link).to_be_enabled(timeout=LOAD)
-        with page.expect_download(timeout=LOAD) as info:
-            link.click()
-        text = Path(info.value.path()).read_text(encoding="utf-8")
-        browser.close()
+    context = browser.new_context(viewport={"width": 1400, "height": 1600}, accept_downloads=True)
+    page = context.new_page()
+    page.goto(f"{dashboard}/messages?range=24h&numbers=full")
+    link = page.get_by_role("button", name="Download CSV")
+    expect(link).to_be_enabled(timeout=LOAD)
+    with page.expect_download(timeout=LOAD) as info:
+        link.click()
+    text = Path(info.value.path()).read_text(encoding="utf-8")
+    context.close()
     header, *rows = list(csv.reader(text.splitlines()))
     assert header[:8] == [
         "account",
