@@ -172,7 +172,7 @@ def test_the_errors_page_separates_client_and_server_errors(
 ) -> None:
     at = app(seeded_url, monkeypatch)
     at.switch_page("views/errors.py").run()
-    client, server = (d.value for d in at.table)
+    client, server = (d.value for d in list(at.dataframe)[-2:])
     assert list(client["Code"]) == ["103"]
     assert sum(int(v) for v in client["Calls"]) == 2
     assert sum(int(v) for v in server["Calls"]) == sum(
@@ -210,8 +210,11 @@ def test_the_health_page_shows_credit_and_runway(
     assert shown["Credit (CZK)"] == "980.00\xa0CZK"
     assert shown["Credit runway"] == "18 d 9 h"  # 980 CZK at 20 CZK per 9 h
     assert shown["Last successful call"] == "20 min ago"
-    assert [w.value for w in at.warning] == [
-        "No successful call for 20 min: is the collector running?"
+    warnings = [w.value for w in at.warning]
+    assert warnings[0].startswith("Last delivery 29 min ago")  # the status line, amber
+    assert warnings[1:] == [
+        "The collector has made no successful call for 20 min: figures may be out of date. "
+        "Is it running, and can it reach SmsManager?"
     ]
 
 

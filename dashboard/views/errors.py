@@ -75,8 +75,9 @@ def render(view: View) -> None:
         if rows.empty:
             st.success(t(empty, lang))
         else:
-            # A static table wraps long meanings instead of cutting them off.
-            st.table(_table(view, rows), hide_index=True)
+            # A data frame, not st.table: st.table renders its cells as Markdown, and the
+            # meanings come from the database's code tables.
+            st.dataframe(_table(view, rows), hide_index=True, width="stretch")
 
 
 controls.live(render)

@@ -52,15 +52,17 @@ def render(view: View) -> None:
             what += f" · {last.last_error_code} {error_label(last.last_error_code, lang)}"
         detail = safe.text(detail_text(last.last_error_detail, lang))
         # Stored outcomes and details are outside text: plain text, never Markdown.
-        st.text(
+        line = (
             f"{t('last_error', lang)}: {when(last.last_error, view.tz, lang)} · {safe.text(what)}"
         )
         if detail and (lang == "en" or detail != safe.text(last.last_error_detail)):
-            st.text(detail)
-        elif detail:
-            # The collector's raw detail (an exception text) exists in English only.
-            with st.expander(t("raw_detail", lang)):
-                st.text(detail)
+            st.text(f"{line} · {detail}")
+        else:
+            st.text(line)
+            if detail:
+                # The collector's raw detail (an exception text) exists in English only.
+                with st.expander(t("raw_detail", lang)):
+                    st.text(detail)
     risks = data.write_risks(url)
     if risks:
         st.warning(t("can_write", lang))
