@@ -41,6 +41,7 @@ class View:
     tz: ZoneInfo
     now: datetime
     span: timedelta | None = None  # a preset range follows the clock; a custom one stays put
+    numbers_allowed: bool = True  # False: the operator keeps numbers masked for everyone
 
     def refreshed(self, now: datetime | None = None) -> View:
         """The same view a few seconds later (what an auto-refresh shows)."""
@@ -178,6 +179,7 @@ def sidebar(options: dict[str, list[str]], numbers_allowed: bool = True) -> View
         tz,
         now,
         span=PRESETS.get(range_key),
+        numbers_allowed=numbers_allowed,
     )
     st.session_state["view"] = view
     return view

@@ -248,6 +248,13 @@ LABELS: dict[str, tuple[str, str]] = {
     # messages
     "finality": ("Finality", "Konečnost"),
     "number_fragment": ("Number contains", "Číslo obsahuje"),
+    "number_whole": ("Whole number", "Celé číslo"),
+    "number_whole_help": (
+        "Numbers are masked here, so only a whole number with its country code finds a "
+        "message: a part of one would reveal the hidden digits.",
+        "Čísla jsou zde skrytá, proto zprávu najde jen celé číslo s předvolbou: jeho část by "
+        "prozradila skryté číslice.",
+    ),
     "page_of": ("Page {page} · {messages}", "Stránka {page} · {messages}"),
     "next_page": ("Next page", "Další stránka"),
     "first_page": ("First page", "První stránka"),

@@ -14,6 +14,7 @@ from dashboard.auth import allowed
 from dashboard.settings import SettingError, load
 from db.engine import make_engine
 from db.migrate import upgrade
+from db.read import messages
 from db.read.filters import Filters
 from db.read.messages import MessageQuery
 from tests.conftest import ROOT
@@ -121,6 +122,42 @@ def test_numbers_switched_off_by_the_operator_stay_masked_whatever_the_url_says(
     shown = set(at.dataframe[0].value["Number"])
     assert shown == {f"{m.number[:3]} {m.number[3:6]} ••• {m.number[-3:]}" for m in in_range()}
     assert "numbers" not in at.query_params
+
+
+def test_with_numbers_masked_for_good_only_a_whole_number_finds_a_message(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A fragment would let a viewer learn the hidden middle digits one probe at a time.
+    monkeypatch.setenv("SMSDASH_DATABASE_URL", seeded_url)
+    monkeypatch.setenv("SMSDASH_FULL_NUMBERS", "never")
+    target = in_range()[0].number
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run().switch_page("views/messages.py").run()
+    assert at.text_input(key="m_number").label == "Whole number"
+    at.text_input(key="m_number").input(target[3:9]).run()
+    assert not at.dataframe or at.dataframe[0].value.empty
+    at.text_input(key="m_number").input(f"+{target[:3]} {target[3:]}").run()
+    shown = list(at.dataframe[0].value["Number"])
+    same = [m for m in in_range() if m.number == target]
+    assert shown == [f"{target[:3]} {target[3:6]} ••• {target[-3:]}"] * len(same)
+
+
+def test_a_number_fragment_finds_messages_while_numbers_may_be_shown(seeded_url: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    target = in_range()[0].number
+    f = Filters(now - timedelta(days=1), now)
+    engine = make_engine(seeded_url)
+    fragment = MessageQuery(f, number=target[3:9])
+    whole = MessageQuery(f, number=target[3:9], whole_number=True)
+    expected = {m.number for m in in_range() if target[3:9] in m.number}
+    assert set(messages.page(engine, fragment, size=500)[0]["number"]) == expected
+    assert messages.count(engine, whole) == 0
+    exact = MessageQuery(f, number=target, whole_number=True)
+    same = [m.number for m in in_range() if m.number == target]
+    assert list(messages.page(engine, exact, size=500)[0]["number"]) == same
+    engine.dispose()
 
 
 @pytest.mark.parametrize("show", [False, True])

@@ -75,7 +75,13 @@ def _query(view: View) -> MessageQuery:
         format_func=lambda f: t(FINALITY_LABELS[f], lang),
     )
     request_id = cols[3].text_input(t("request_id", lang), key="m_request", max_chars=64)
-    fragment = cols[4].text_input(t("number_fragment", lang), key="m_number", max_chars=40)
+    whole = not view.numbers_allowed
+    fragment = cols[4].text_input(
+        t("number_whole" if whole else "number_fragment", lang),
+        key="m_number",
+        max_chars=40,
+        help=t("number_whole_help", lang) if whole else None,
+    )
     controls.page_param("state", None if state is None else str(state))
     controls.page_param("receipt", None if receipt is None else str(receipt))
     controls.page_param("finality", None if finality == "all" else finality)
@@ -88,6 +94,7 @@ def _query(view: View) -> MessageQuery:
         cast(Finality, finality),
         request_id or None,
         fragment or None,
+        whole_number=whole,
     )
 
 

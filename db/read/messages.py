@@ -45,6 +45,8 @@ class MessageQuery:
     finality: Finality = "all"
     request_id: str | None = None
     number: str | None = None  # a fragment of the number
+    # Masked for good: a fragment search would reveal the hidden digits one probe at a time.
+    whole_number: bool = False
 
     def conditions(self) -> list[ColumnElement[bool]]:
         return [*self.filters.messages(), *self.narrowing()]
@@ -84,7 +86,10 @@ class MessageQuery:
             conditions.append(Message.request_id == self.request_id.strip())
         if self.number:
             digits = "".join(c for c in self.number if c.isdigit())
-            conditions.append(Message.number.contains(digits, autoescape=True))
+            if self.whole_number:
+                conditions.append(Message.number == digits)
+            else:
+                conditions.append(Message.number.contains(digits, autoescape=True))
         return conditions
 
 
