@@ -171,7 +171,10 @@ class AccountMetrics:
             )
             return False
         if fresh:
-            self._totals_at, self._totals_cost = started, time.monotonic() - started
+            # The first read also pays for connecting and cold caches (several accounts at
+            # once at start): measured, it could hold the next one back for minutes.
+            cost = time.monotonic() - started if self._last is not None else 0.0
+            self._totals_at, self._totals_cost = started, cost
         self._last = snap
         with self._lock:
             self._count_finals(snap.outcomes)

@@ -224,6 +224,21 @@ def test_costly_totals_are_read_again_only_within_their_time_budget(engine: Engi
     assert pending() == (4, 4)
 
 
+def test_the_first_reads_cost_does_not_hold_back_the_totals_of_the_second(engine: Engine) -> None:
+    now = seed(engine)
+    metrics = _acme(engine)
+    assert metrics.refresh()  # at start: connecting, cold caches
+    listed = RequestRecord("7001", "high", now, None, "MyShop", None, 1)
+    record(engine, Observations("acme", datetime.now(UTC), listed=[listed]))
+    statuses = {"7001": [NumberRecord("1", 1, 1, 1)]}
+    record(engine, Observations("acme", datetime.now(UTC), statuses=statuses))
+    assert metrics.refresh()  # right after the first cycle
+    by_outcome = _page(metrics)["smsdash_messages_by_outcome"]
+    mine = [m for m in MESSAGES if m.account == "acme"]
+    pending = sum(m.outcome == "pending" for m in mine)
+    assert by_outcome[(("account", "acme"), ("outcome", "pending"))] == pending + 1
+
+
 def test_each_call_is_counted_once_by_the_poller_the_metrics_and_the_database_of_its_account(
     engine: Engine,
 ) -> None:
