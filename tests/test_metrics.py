@@ -287,13 +287,16 @@ def test_each_call_is_counted_once_by_the_poller_the_metrics_and_the_database_of
     assert set(counted["shop"]) == {"ok"}
     # Both accounts' figures on the one page, each the database's own for its account.
     outcomes = page["smsdash_messages_by_outcome"]
+    stored_messages = {}
     for name in keys:
         mine = {dict(k)["outcome"]: v for k, v in outcomes.items() if dict(k)["account"] == name}
         with engine.connect() as conn:
-            stored_messages = conn.execute(
+            stored_messages[name] = conn.execute(
                 select(func.count()).select_from(Message).where(Message.account == name)
             ).scalar_one()
-        assert sum(mine.values()) == stored_messages == len(true_states(gateway)) // 2
+        assert sum(mine.values()) == stored_messages[name] > 0
+    # The shop's gateway never failed: every number it sent is stored (the clinic's may not).
+    assert stored_messages["shop"] == len(true_states(gateway)) // 2
     text = generate_latest(metrics.registry).decode()
     assert text.count("# TYPE smsdash_messages_by_outcome gauge") == 1
     assert text.count("# TYPE process_cpu_seconds_total counter") == 1
