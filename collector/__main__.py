@@ -257,11 +257,6 @@ def _accounts(args: argparse.Namespace, settings: Settings) -> list[Settings]:
         return [settings]
     from collector.accounts import load_accounts
 
-    if settings.metrics_addr and args.command == "run":
-        raise ConfigError(
-            "SMSDASH_METRICS_ADDR (--metrics-addr) cannot be used with an accounts file yet: "
-            "/metrics serves one account; unset one"
-        )
     for name in ("api_key", "account"):
         if getattr(args, name, None) or os.environ.get(f"SMSDASH_{name.upper()}"):
             raise ConfigError(
@@ -328,10 +323,10 @@ def _run(pollers: list[Poller], settings: Settings, engine: Engine) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     metrics = None
-    if settings.metrics_addr:  # one account only (refused with an accounts file)
+    if settings.metrics_addr:  # one page for every account, each series labelled
         from collector.metrics import start_metrics
 
-        metrics = start_metrics(pollers[0], engine, settings.metrics_addr)
+        metrics = start_metrics(pollers, engine, settings.metrics_addr)
     for poller in pollers:
         log.info(
             "polling account %s at %s every %g s into %s",
@@ -342,8 +337,6 @@ def _run(pollers: list[Poller], settings: Settings, engine: Engine) -> int:
         )
     from collector.fleet import each_account
 
-    if metrics:
-        pollers[0].after_cycle.append(metrics.after_cycle)
     try:
         each_account(pollers, lambda p: p.run(stop))
     finally:

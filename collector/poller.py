@@ -109,6 +109,10 @@ class Poller:
         self._stopping = threading.Event()
         self.cycles = 0
         self.ok_calls = 0  # successful API calls since start, for the heartbeat
+        # Told of every call once, after the poller has taken it (metrics). The poller is
+        # the client's one listener: a second wrapper around client.on_call could count a
+        # call twice, or be dropped by whoever sets it next.
+        self.call_listeners: list[Callable[[ApiCallRecord], None]] = []
         # Called after every cycle (alerts, heartbeat, metrics) with its summary (None when
         # its write failed) and its seconds; a failing hook is logged, never fatal.
         self.after_cycle: list[Callable[[CycleSummary | None, float], None]] = []
@@ -117,6 +121,11 @@ class Poller:
         with self._lock:
             self._calls.append(call)
             self.ok_calls += call.outcome == "ok"
+        for listener in self.call_listeners:
+            try:
+                listener(call)
+            except Exception:  # the call is stored all the same
+                log.exception("call listener %s failed; polling goes on", listener)
 
     def _take_calls(self, summary: CycleSummary | None = None) -> list[ApiCallRecord]:
         with self._lock:

@@ -59,16 +59,25 @@ def wait_for(check: Callable[[], Any], timeout: float, what: str, every: float =
 def collector(
     tmp_path: Path, api_url: str, key: str, port: int, **env: str
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """``smsdash-collector run`` with /metrics on 127.0.0.1:``port``, stopped with SIGTERM."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("SMSDASH_")}
-    clean.update(
+    """``smsdash-collector run`` of the account ``acme`` with /metrics on 127.0.0.1:``port``."""
+    with running(
+        tmp_path,
+        port,
         SMSDASH_API_KEY=key,
         SMSDASH_API_URL=api_url,
         SMSDASH_DATABASE_URL=f"sqlite:///{tmp_path / 'smsdash.db'}",
         SMSDASH_ACCOUNT="acme",
-        SMSDASH_METRICS_ADDR=f"127.0.0.1:{port}",
         **env,
-    )
+    ) as proc:
+        yield proc
+
+
+@contextmanager
+def running(tmp_path: Path, port: int, **env: str) -> Iterator[subprocess.Popen[bytes]]:
+    """``smsdash-collector run`` with only ``env``'s SMSDASH_* settings and /metrics on
+    127.0.0.1:``port``, until /metrics answers; stopped with SIGTERM."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SMSDASH_")}
+    clean.update(SMSDASH_METRICS_ADDR=f"127.0.0.1:{port}", **env)
     log = (tmp_path / "collector.log").open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "collector", "run"],

@@ -129,16 +129,3 @@ def test_the_example_accounts_file_is_valid() -> None:
     shop, clinic = load_accounts(str(example), {}, env)
     assert (shop.account, clinic.account) == ("shop", "clinic")
     assert clinic.poll_interval == 60 and clinic.poll_concurrency == 2
-
-
-def test_metrics_with_an_accounts_file_are_refused_naming_the_setting(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    path = write(tmp_path, '[[account]]\nname = "shop"\nkey_env = "K"\n')
-    monkeypatch.setenv("K", "some-key-123")
-    monkeypatch.delenv("SMSDASH_API_KEY", raising=False)
-    monkeypatch.delenv("SMSDASH_ACCOUNT", raising=False)
-    db = f"sqlite:///{tmp_path / 'x.db'}"
-    argv = ["run", "--accounts-file", path, "--database-url", db]
-    assert main([*argv, "--metrics-addr", "127.0.0.1:9464"]) == 2
-    assert "SMSDASH_METRICS_ADDR" in caplog.text and "accounts file" in caplog.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -10,18 +11,22 @@ import pytest
 import requests
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from collector.__main__ import main
 from collector.errors import ConfigError
-from collector.metrics import CollectorMetrics
+from collector.metrics import AccountMetrics, CollectorMetrics
 from collector.metrics_http import serve
 from collector.settings import load
+from collector.simulator import Faults, Gateway, SimulatorServer
+from collector.simulator.gateway import Account
+from db.models import ApiCall, Message
 from db.read.history import AGE_BUCKETS
 from db.read.metrics import snapshot
 from db.records import ApiCallRecord, NumberRecord, Observations, RequestRecord
 from db.write import record
 from tests.seed import MESSAGES, seed
+from tests.sim_helpers import make_poller, send_mix, true_states
 
 
 @pytest.mark.parametrize(
@@ -82,16 +87,24 @@ def test_a_port_already_in_use_is_a_clear_configuration_error() -> None:
         taken.listen()
         port = taken.getsockname()[1]
         with pytest.raises(ConfigError, match=f"cannot listen on 127.0.0.1:{port}"):
-            serve(CollectorMetrics("acme", None).registry, "127.0.0.1", port)
+            serve(CollectorMetrics(None, ["acme"]).registry, "127.0.0.1", port)
 
 
 def _call(method: str, outcome: str, code: int | None = None) -> ApiCallRecord:
     return ApiCallRecord(method, datetime.now(UTC), 120.0, outcome, error_code=code)
 
 
-def _page(metrics: CollectorMetrics) -> dict[str, dict[tuple[tuple[str, str], ...], float]]:
+def _acme(engine: Engine) -> AccountMetrics:
+    """The one account of a fresh registry."""
+    return CollectorMetrics(engine, ["acme"])["acme"]
+
+
+def _page(
+    metrics: AccountMetrics | CollectorMetrics,
+) -> dict[str, dict[tuple[tuple[str, str], ...], float]]:
     out: dict[str, dict[tuple[tuple[str, str], ...], float]] = {}
-    text = generate_latest(metrics.registry).decode()
+    registry = metrics.metrics.registry if isinstance(metrics, AccountMetrics) else metrics.registry
+    text = generate_latest(registry).decode()
     for family in text_string_to_metric_families(text):
         for s in family.samples:
             out.setdefault(s.name, {})[tuple(sorted(s.labels.items()))] = s.value
@@ -99,7 +112,7 @@ def _page(metrics: CollectorMetrics) -> dict[str, dict[tuple[tuple[str, str], ..
 
 
 def test_error_codes_from_outside_the_table_share_one_label_value(engine: Engine) -> None:
-    metrics = CollectorMetrics("acme", engine)
+    metrics = _acme(engine)
     for code in (902, 4711, 123456789, 102, None):
         metrics.observe_call(_call("RequestStatus", "server_error", code))
     calls = _page(metrics)["smsdash_api_calls_total"]
@@ -111,7 +124,7 @@ def test_error_codes_from_outside_the_table_share_one_label_value(engine: Engine
 def test_the_key_flag_rises_with_error_103_and_falls_with_the_next_good_call(
     engine: Engine,
 ) -> None:
-    metrics = CollectorMetrics("acme", engine)
+    metrics = _acme(engine)
     flag = (("account", "acme"),)
     assert _page(metrics)["smsdash_api_key_rejected"][flag] == 0
     metrics.observe_call(_call("RequestList", "client_error", 103))
@@ -122,7 +135,7 @@ def test_the_key_flag_rises_with_error_103_and_falls_with_the_next_good_call(
 
 
 def test_the_final_message_counter_never_goes_down(engine: Engine) -> None:
-    metrics = CollectorMetrics("acme", engine)
+    metrics = _acme(engine)
     counts = [{"delivered": 100, "failed": 5}, {"delivered": 130, "failed": 5}]
     counts += [{"delivered": 90, "failed": 2}, {"delivered": 95, "failed": 4}]
     seen = []
@@ -139,7 +152,7 @@ def test_the_final_message_counter_never_goes_down(engine: Engine) -> None:
 
 
 def test_an_empty_database_gives_zeros_and_leaves_out_what_is_unknown(engine: Engine) -> None:
-    metrics = CollectorMetrics("acme", engine)
+    metrics = _acme(engine)
     assert metrics.refresh()
     page = _page(metrics)
     assert set(page["smsdash_backlog_messages"].values()) == {0}
@@ -153,9 +166,9 @@ def test_an_empty_database_gives_zeros_and_leaves_out_what_is_unknown(engine: En
 
 
 def test_the_server_answers_from_its_own_thread(engine: Engine) -> None:
-    metrics = CollectorMetrics("acme", engine)
+    metrics = _acme(engine)
     metrics.refresh()
-    server = serve(metrics.registry, "127.0.0.1", 0)
+    server = serve(metrics.metrics.registry, "127.0.0.1", 0)
     try:
         answer = requests.get(f"http://127.0.0.1:{server.port}/metrics", timeout=5)
         assert answer.ok and "smsdash_backlog_messages" in answer.text
@@ -187,7 +200,7 @@ def test_the_snapshot_reads_the_seeded_truth(engine: Engine) -> None:
 
 def test_costly_totals_are_read_again_only_within_their_time_budget(engine: Engine) -> None:
     now = seed(engine)
-    metrics = CollectorMetrics("acme", engine)
+    metrics = _acme(engine)
     metrics.refresh()
 
     def pending() -> tuple[float, float]:
@@ -209,3 +222,85 @@ def test_costly_totals_are_read_again_only_within_their_time_budget(engine: Engi
     metrics._totals_cost = 0.0
     metrics.refresh()
     assert pending() == (4, 4)
+
+
+def test_the_first_reads_cost_does_not_hold_back_the_totals_of_the_second(engine: Engine) -> None:
+    now = seed(engine)
+    metrics = _acme(engine)
+    assert metrics.refresh()  # at start: connecting, cold caches
+    listed = RequestRecord("7001", "high", now, None, "MyShop", None, 1)
+    record(engine, Observations("acme", datetime.now(UTC), listed=[listed]))
+    statuses = {"7001": [NumberRecord("1", 1, 1, 1)]}
+    record(engine, Observations("acme", datetime.now(UTC), statuses=statuses))
+    assert metrics.refresh()  # right after the first cycle
+    by_outcome = _page(metrics)["smsdash_messages_by_outcome"]
+    mine = [m for m in MESSAGES if m.account == "acme"]
+    pending = sum(m.outcome == "pending" for m in mine)
+    assert by_outcome[(("account", "acme"), ("outcome", "pending"))] == pending + 1
+
+
+def test_each_call_is_counted_once_by_the_poller_the_metrics_and_the_database_of_its_account(
+    engine: Engine,
+) -> None:
+    keys = {"shop": "shop-k3y-0a1b", "clinic": "clinic-k3y-0a1b"}
+    faults = Faults(server_error=0.2, drop=0.1)
+    gateway = Gateway([Account(keys["shop"]), Account(keys["clinic"], faults=faults)], scale=100)
+    with SimulatorServer(gateway) as server:
+        send_mix(gateway, keys["shop"])
+        send_mix(gateway, keys["clinic"])
+        pollers = {name: make_poller(server.url, engine, keys[name], account=name) for name in keys}
+        metrics = CollectorMetrics(engine, list(pollers))
+        for name, poller in pollers.items():
+            metrics[name].attach(poller)
+
+        deadline = time.monotonic() + 60
+        # Until the clinic's calls have failed both ways and succeeded; every cycle ends
+        # with its calls written, so nothing is in flight when the counts are compared.
+        while not (pollers["shop"].cycles >= 3 and {"http500", "drop", None} <= _faults(gateway)):
+            assert time.monotonic() < deadline, Counter(c.fault for c in gateway.calls)
+            for poller in pollers.values():
+                poller.cycle()
+    for name in keys:  # the totals by outcome read afresh (their time budget aside)
+        metrics[name]._totals_cost = 0.0
+        assert metrics[name].refresh()
+    page = _page(metrics)
+    counted: dict[str, Counter[str]] = {name: Counter() for name in keys}
+    for labels, n in page["smsdash_api_calls_total"].items():
+        counted[dict(labels)["account"]][dict(labels)["outcome"]] += int(n)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(ApiCall.account, ApiCall.outcome, func.count()).group_by(
+                ApiCall.account, ApiCall.outcome
+            )
+        ).all()
+    stored: dict[str, Counter[str]] = {name: Counter() for name in keys}
+    for account, outcome, n in rows:
+        stored[account][outcome] += n
+    assert counted == stored
+    for name, poller in pollers.items():
+        assert poller.ok_calls == stored[name]["ok"] > 0
+    # The simulator's log: every call it answered or dropped, of both accounts, once.
+    assert sum(sum(c.values()) for c in counted.values()) == len(gateway.calls)
+    sim = Counter(c.fault for c in gateway.calls)
+    assert counted["clinic"]["server_error"] == sim["http500"] > 0
+    assert counted["clinic"]["connection"] == sim["drop"] > 0
+    assert set(counted["shop"]) == {"ok"}
+    # Both accounts' figures on the one page, each the database's own for its account.
+    outcomes = page["smsdash_messages_by_outcome"]
+    stored_messages = {}
+    for name in keys:
+        mine = {dict(k)["outcome"]: v for k, v in outcomes.items() if dict(k)["account"] == name}
+        with engine.connect() as conn:
+            stored_messages[name] = conn.execute(
+                select(func.count()).select_from(Message).where(Message.account == name)
+            ).scalar_one()
+        assert sum(mine.values()) == stored_messages[name] > 0
+    # The shop's gateway never failed: every number it sent is stored (the clinic's may not).
+    assert stored_messages["shop"] == len(true_states(gateway)) // 2
+    text = generate_latest(metrics.registry).decode()
+    assert text.count("# TYPE smsdash_messages_by_outcome gauge") == 1
+    assert text.count("# TYPE process_cpu_seconds_total counter") == 1
+
+
+def _faults(gateway: Gateway) -> set[str | None]:
+    return {c.fault for c in gateway.calls}

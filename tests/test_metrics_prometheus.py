@@ -18,7 +18,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, func, select
 
-from collector.metrics import AGE_LABELS, code_label, error_code_label
+from collector.metrics_page import AGE_LABELS, code_label, error_code_label
 from collector.simulator import Faults, Gateway, SimulatorServer
 from collector.simulator.gateway import Account
 from db.codes import RECEIPTS, REQUEST_STATES
