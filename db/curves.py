@@ -22,6 +22,7 @@ COMPLETION: Table = RollupCompletion.__table__  # type: ignore[assignment]
 HOUR = 3600
 DAY = 86400
 LEVELS = tuple(range(10, 101, 10))
+KEY = ("hour", "account", "sender", "gateway", "level_from", "level_to", "delay")
 NOT_REACHED = -1
 MINUTE = 60
 # seconds: 10 s ... 72 h (the collector's usual give-up horizon), whole days beyond
@@ -72,7 +73,8 @@ def signature(rows: Iterable[Row]) -> list[tuple[Any, ...]]:
 
 
 def request_keys(rows: Sequence[Row]) -> list[tuple[Any, ...]]:
-    """The request's rollup_completion keys, one per level (times as integer seconds)."""
+    """The request's rollup_completion keys: each run of levels reached after the same delay
+    (times as integer seconds)."""
     if not rows:
         return []
     seen = min(r["first_seen_at"] for r in rows)
@@ -88,11 +90,15 @@ def request_keys(rows: Sequence[Row]) -> list[tuple[Any, ...]]:
         if r["final_at"] is not None
     )
     n = len(rows)
-    keys = []
+    runs: list[list[int]] = []  # [from, to, delay]
     for level in LEVELS:
         k = reached_at(n, level)
-        keys.append((*place, level, delays[k - 1] if k <= len(delays) else NOT_REACHED))
-    return keys
+        delay = delays[k - 1] if k <= len(delays) else NOT_REACHED
+        if runs and runs[-1][2] == delay:
+            runs[-1][1] = level
+        else:
+            runs.append([level, level, delay])
+    return [(*place, *run) for run in runs]
 
 
 def completion_query(where: Sequence[Any] = (), seen: tuple[int, int] | None = None) -> Any:
@@ -109,6 +115,7 @@ def completion_query(where: Sequence[Any] = (), seen: tuple[int, int] | None = N
     pending = case((m.final_at.is_(None), 1), else_=0)
     source = select(
         m.account,
+        m.request_id,
         func.max(func.coalesce(m.sender, "")).over(partition_by=whole).label("sender"),
         func.max(func.coalesce(m.gateway, "")).over(partition_by=whole).label("gateway"),
         func.min(epoch(m.first_seen_at)).over(partition_by=whole).label("seen"),
@@ -124,15 +131,25 @@ def completion_query(where: Sequence[Any] = (), seen: tuple[int, int] | None = N
     r = ranked.c
     # the level's number is the k-th in order: (level * n + 99) // 100 is ceil(level * n / 100)
     joined = ranked.join(levels, (levels.c.level * r.n + 99) // 100 == r.k)
-    cols = (
+    # levels reached after the same delay are a run (delays grow with the level)
+    place = (
         (r.seen - r.seen % HOUR).label("hour"),
         r.account,
         r.sender,
         r.gateway,
-        levels.c.level,
-        r.delay,
     )
-    query = select(*cols, func.count().label("requests")).select_from(joined)
+    per_request = (
+        select(
+            *place,
+            func.min(levels.c.level).label("level_from"),
+            func.max(levels.c.level).label("level_to"),
+            r.delay,
+        )
+        .select_from(joined)
+        .group_by(*place, r.request_id, r.delay)
+    )
     if seen is not None:
-        query = query.where(r.seen >= seen[0], r.seen < seen[1])
-    return query.group_by(*cols)
+        per_request = per_request.where(r.seen >= seen[0], r.seen < seen[1])
+    runs = per_request.subquery("runs")
+    cols = [runs.c[name] for name in KEY]
+    return select(*cols, func.count().label("requests")).group_by(*cols)

@@ -293,7 +293,11 @@ class RollupDelays(Base):
 
 
 class RollupCompletion(Base):
-    """Requests by how long they took to have each tenth of their numbers final (db.curves)."""
+    """Requests by how long they took to have each tenth of their numbers final (db.curves).
+
+    One row per run of levels a request reached at the same time (a one-number request has
+    a single row, 10 ... 100 %), not one per level: a fifth of the rows for two numbers.
+    """
 
     __tablename__ = "rollup_completion"
 
@@ -302,8 +306,10 @@ class RollupCompletion(Base):
     account: Mapped[str] = mapped_column(String(64), primary_key=True)
     sender: Mapped[str] = mapped_column(String(32), primary_key=True)
     gateway: Mapped[str] = mapped_column(String(16), primary_key=True)
-    level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # %
-    # seconds from creation, rounded up to db.curves.GRID; -1 while the level is not reached
+    # the levels (% of its numbers final, in tens) reached after the same delay
+    level_from: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    level_to: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # seconds from creation, rounded up to db.curves.GRID; -1 while the levels are not reached
     delay: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     requests: Mapped[int] = mapped_column(BigInteger)
 
@@ -488,7 +494,8 @@ class RollupCompletionDay(Base):
     account: Mapped[str] = mapped_column(String(64), primary_key=True)
     sender: Mapped[str] = mapped_column(String(32), primary_key=True)
     gateway: Mapped[str] = mapped_column(String(16), primary_key=True)
-    level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    level_from: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    level_to: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     delay: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     requests: Mapped[int] = mapped_column(BigInteger)
 

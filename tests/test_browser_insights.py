@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.seed import in_range
+from tests.test_browser import ARTIFACTS, CHROMIUM_FLAGS, chromium, dashboard  # noqa: F401
 from tests.test_curves import across, level_time
 from tests.test_curves_app import seeded_requests
-from tests.test_browser import ARTIFACTS, CHROMIUM_FLAGS, chromium, dashboard  # noqa: F401
 
 pytestmark = pytest.mark.browser
 

@@ -28,13 +28,14 @@ from db.read.split import split_at, totals
 from db.types import epoch
 
 QUANTILES = {"median": 0.5, "p90": 0.9}
+READ = ("gateway", "level_from", "level_to", "delay")
 
 
 def _raw(part: Filters) -> Any:
     """The rollup's rows for the requests first seen in ``part``, from the raw messages."""
     start, end = int(part.start.timestamp()), int(part.end.timestamp())
     query = completion_query(part.messages(), (start, end)).subquery()
-    cols = (query.c.gateway, query.c.level, query.c.delay)
+    cols = [query.c[name] for name in READ]
     return select(*cols, func.sum(query.c.requests)).group_by(*cols)
 
 
@@ -48,7 +49,7 @@ def _histograms(engine: Engine, filters: Filters) -> dict[tuple[str, int], dict[
         queries, minus = rollup_queries(
             c,
             c.requests,
-            [c.gateway, c.level, c.delay],
+            [c.__table__.c[name] for name in READ],
             rollup_scope(c, filters),
             (parts.first_hour, parts.end_hour),
             None,
@@ -56,8 +57,11 @@ def _histograms(engine: Engine, filters: Filters) -> dict[tuple[str, int], dict[
     queries += [_raw(edge) for edge in parts.edges]
     minus += [_raw(part) for part in parts.outside]
     found: dict[tuple[str, int], dict[int, int]] = defaultdict(dict)
-    for (gateway, level, delay), n in totals(engine, queries, minus).items():
-        found[(str(gateway), int(level))][int(delay)] = int(n)
+    # summed over the range first (a few hundred runs), then spread over their levels
+    for (gateway, first, last, delay), n in totals(engine, queries, minus).items():
+        for level in range(int(first), int(last) + 1, 10):
+            histogram = found[(str(gateway), level)]
+            histogram[int(delay)] = histogram.get(int(delay), 0) + int(n)
     return found
 
 

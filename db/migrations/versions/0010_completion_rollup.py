@@ -20,7 +20,8 @@ KEYS = (
     ("account", sa.String(length=64)),
     ("sender", sa.String(length=32)),
     ("gateway", sa.String(length=16)),
-    ("level", sa.Integer()),
+    ("level_from", sa.Integer()),
+    ("level_to", sa.Integer()),
     ("delay", sa.BigInteger()),
 )
 
