@@ -448,7 +448,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "45 min, 1, 1,5, 2, 3, 4, 6, 8, 12, 18, 24, 36, 48, 72 h, dál na celé dny.",
     ),
     "ins_median": ("median", "medián"),
-    "ins_p90": ("p90", "p90"),
+    "ins_p90": ("p90 (slow side)", "p90 (pomalejší strana)"),
     "ins_range_requests": (
         "Requests per gateway: {counts}",
         "Požadavků podle brány: {counts}",
