@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Engine, and_, case, func, literal, select, tuple_
+from sqlalchemy import ColumnElement, Engine, and_, case, func, literal, select
 
 from db.curves import LEVELS, NOT_REACHED, completion_query
 from db.models import Message, RollupCompletion
@@ -150,17 +150,22 @@ def incomplete_requests(
             .order_by((age * 1.0 / func.max(threshold)).desc(), *keys)
             .limit(limit)
         ).all()
+        by_account: dict[str, list[str]] = defaultdict(list)
+        for account, rid, *_rest in late:
+            by_account[account].append(rid)
         counts = {}
-        if late:
-            picked = [(r[0], r[1]) for r in late]
-            counts = {
-                (a, rid): (int(n), int(f))
-                for a, rid, n, f in conn.execute(
-                    select(*keys, func.count(), func.count(Message.final_at))
-                    .where(tuple_(*keys).in_(picked))
-                    .group_by(*keys)
-                )
-            }
+        # per account, so that the primary key serves it (SQLite scans for a row-value IN)
+        for account, ids in by_account.items():
+            counts.update(
+                {
+                    (a, rid): (int(n), int(f))
+                    for a, rid, n, f in conn.execute(
+                        select(*keys, func.count(), func.count(Message.final_at))
+                        .where(Message.account == account, Message.request_id.in_(ids))
+                        .group_by(*keys)
+                    )
+                }
+            )
     rows = [
         (
             account,
