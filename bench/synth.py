@@ -25,7 +25,7 @@ DAY = 86400
 HORIZON = 72 * 3600
 GATEWAYS = ("high", "economy", "lowcost", "direct")
 SENDERS = ("MyShop", "Bank", "Doctor", "Courier", "SMSMANAGER")
-GENERATOR_MODULES = ("models.py", "rollup.py", "days.py", "rebuild.py")
+GENERATOR_MODULES = ("models.py", "rollup.py", "days.py", "rebuild.py", "curves.py")
 
 
 def _pick(values: tuple[str, ...], expr: str) -> str:

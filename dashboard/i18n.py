@@ -430,6 +430,63 @@ LABELS: dict[str, tuple[str, str]] = {
     "ins_curve_cohort": ("its kind, last 7 days", "jeho druh, posledních 7 dní"),
     "ins_minutes": ("minutes since creation", "minuty od vytvoření"),
     "ins_final_share": ("final", "hotovo"),
+    "ins_range_curves_title": (
+        "Completion curves of the range, by gateway",
+        "Průběh dokončení v období podle brány",
+    ),
+    "ins_range_curves_help": (
+        "For the requests first seen in the range: a request's curve is the share of its "
+        "numbers final against minutes since its creation. The median curve reaches a share "
+        "(10 %, 20 % … 100 %) at the time by which half of the gateway's requests had at "
+        "least that share of their numbers final; the p90 curve where 90 % had (the slow "
+        "side). Read across: at a minute, the median curve shows the median request's share "
+        "final by then, the p90 curve the share 90 % of requests had reached. Requests that "
+        "never got there count as slowest, so a curve stops short of 100 % when too many "
+        "never completed. Times are rounded up to steps of 10 s, 30 s, 1, 2, 3, 5, 10, 15, "
+        "20, 30, 45 min, 1, 1.5, 2, 3, 4, 6, 8, 12, 18, 24, 36, 48, 72 h, whole days beyond.",
+        "Pro požadavky poprvé viděné v období: křivka požadavku je podíl jeho čísel "
+        "s konečným stavem podle minut od jeho vytvoření. Mediánová křivka dosáhne podílu "
+        "(10 %, 20 % … 100 %) v čase, kdy ho měla aspoň polovina požadavků brány; křivka "
+        "p90 tam, kde ho mělo 90 % (pomalejší strana). Čteno napříč: v dané minutě ukazuje "
+        "mediánová křivka podíl hotových čísel mediánového požadavku, křivka p90 podíl, "
+        "kterého dosáhlo 90 % požadavků. Požadavky, které podílu nedosáhly, se počítají jako "
+        "nejpomalejší, takže křivka skončí pod 100 %, když jich příliš mnoho nedokončilo. "
+        "Časy jsou zaokrouhleny nahoru na kroky 10 s, 30 s, 1, 2, 3, 5, 10, 15, 20, 30, "
+        "45 min, 1, 1,5, 2, 3, 4, 6, 8, 12, 18, 24, 36, 48, 72 h, dál na celé dny.",
+    ),
+    "ins_median": ("median", "medián"),
+    "ins_p90": ("p90 (slow side)", "p90 (pomalejší strana)"),
+    "ins_range_requests": (
+        "Requests per gateway: {counts}",
+        "Požadavků podle brány: {counts}",
+    ),
+    "ins_incomplete_title": (
+        "Requests not complete after their kind's p95",
+        "Požadavky nedokončené po p95 svého druhu",
+    ),
+    "ins_incomplete_help": (
+        "Requests first seen in the range with numbers still awaited (not final, still "
+        "polled) and older than 95 % of their kind took to be final: same gateway and "
+        "sender, over the last {days} days. A kind with fewer than {samples} final messages "
+        "in that week uses a fixed {minutes} min. Oldest for their kind first; the link "
+        "opens the request's own curve.",
+        "Požadavky poprvé viděné v období, jejichž čísla se ještě čekají (bez konečného "
+        "stavu, stále dotazovaná) a které jsou starší, než kolik trvalo 95 % jejich druhu: "
+        "stejná brána a odesílatel za posledních {days} dní. Druh s méně než {samples} "
+        "konečnými zprávami za ten týden používá pevných {minutes} min. Nejstarší vzhledem "
+        "ke svému druhu nahoře; odkaz otevře křivku požadavku.",
+    ),
+    "ins_incomplete_count": (
+        "{n} request(s) not complete after their kind's p95",
+        "Požadavků nedokončených po p95 svého druhu: {n}",
+    ),
+    "ins_incomplete_none": (
+        "Every request in the range completed within its kind's p95 or is younger.",
+        "Každý požadavek v období je hotový do p95 svého druhu, nebo je mladší.",
+    ),
+    "ins_numbers": ("Numbers", "Čísel"),
+    "ins_final_so_far": ("Final so far", "Zatím hotovo"),
+    "ins_curve_link": ("Curve", "Křivka"),
     "ins_outcome": ("Outcome", "Výsledek"),
     "ins_now": ("In range", "V období"),
     "ins_before": ("A week earlier", "O týden dříve"),

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.data import TTL, engine
-from db.read import completion, insights, late
+from db.read import completion, curves, insights, late
 from db.read.filters import Filters
 
 
@@ -38,3 +38,15 @@ def request_completion(
     raw_url: str, filters: Filters, request_id: str, now: datetime
 ) -> completion.Completion | None:
     return completion.request_completion(engine(raw_url), filters, request_id, now)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def gateway_curves(raw_url: str, filters: Filters) -> pd.DataFrame:
+    return curves.gateway_curves(engine(raw_url), filters)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def incomplete_requests(
+    raw_url: str, filters: Filters, minutes: int, now: datetime
+) -> tuple[pd.DataFrame, int]:
+    return curves.incomplete_requests(engine(raw_url), filters, now, timedelta(minutes=minutes))

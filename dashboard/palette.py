@@ -63,6 +63,12 @@ ERROR_FAMILIES = {
 }
 SPEED = {"p50": "#90caf9", "p90": "#1e88e5", "p99": "#0d47a1"}
 CREDIT = "#1e88e5"
+# Gateways on one chart: hues away from the outcome families (green, red, amber, grey).
+GATEWAYS = ("#1e88e5", "#00897b", "#8e24aa", "#6d4c41", "#3949ab", "#00acc1", "#d81b60")
+
+
+def gateway_color(index: int) -> str:
+    return GATEWAYS[index % len(GATEWAYS)]
 
 
 def code_color(kind: str, code: int | None) -> str:

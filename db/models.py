@@ -292,6 +292,30 @@ class RollupDelays(Base):
     __table_args__ = ({"sqlite_with_rowid": False},)
 
 
+class RollupCompletion(Base):
+    """Requests by how long they took to have each tenth of their numbers final (db.curves).
+
+    One row per run of levels a request reached at the same time (a one-number request has
+    a single row, 10 ... 100 %), not one per level: a fifth of the rows for two numbers.
+    """
+
+    __tablename__ = "rollup_completion"
+
+    # the hour the request's first number was first seen
+    hour: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sender: Mapped[str] = mapped_column(String(32), primary_key=True)
+    gateway: Mapped[str] = mapped_column(String(16), primary_key=True)
+    # the levels (% of its numbers final, in tens) reached after the same delay
+    level_from: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    level_to: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # seconds from creation, rounded up to db.curves.GRID; -1 while the levels are not reached
+    delay: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    requests: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
 class RollupCalls(Base):
     """API calls by hour, method, outcome and code, with a latency histogram."""
 
@@ -457,6 +481,23 @@ class RollupDelaysDay(Base):
     measure: Mapped[str] = mapped_column(String(8), primary_key=True)
     delay: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     messages: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class RollupCompletionDay(Base):
+    """rollup_completion per UTC day."""
+
+    __tablename__ = "rollup_completion_day"
+
+    day: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sender: Mapped[str] = mapped_column(String(32), primary_key=True)
+    gateway: Mapped[str] = mapped_column(String(16), primary_key=True)
+    level_from: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    level_to: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    delay: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    requests: Mapped[int] = mapped_column(BigInteger)
 
     __table_args__ = ({"sqlite_with_rowid": False},)
 

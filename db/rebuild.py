@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, case, delete, func, insert, literal, select
 
+from db.curves import COMPLETION, completion_query
 from db.days import DAY_ROLLUPS, rebuild_days
 from db.models import ApiCall, Message, Request
 from db.rollup import (
@@ -36,7 +37,9 @@ def rebuild(conn: Connection, only: Collection[str] | None = None) -> None:
     ``only`` names the rollup tables to fill (a migration fills those it creates).
     """
     chosen = [
-        t for t in (MESSAGES, OUTCOMES, DELAYS, CALLS, FILTERS) if only is None or t.name in only
+        t
+        for t in (MESSAGES, OUTCOMES, DELAYS, CALLS, FILTERS, COMPLETION)
+        if only is None or t.name in only
     ]
     for table in chosen:
         conn.execute(delete(table))
@@ -45,6 +48,9 @@ def rebuild(conn: Connection, only: Collection[str] | None = None) -> None:
         _rebuild_calls(conn)
     if FILTERS in chosen:
         _rebuild_filters(conn)
+    if COMPLETION in chosen:
+        query = completion_query()
+        conn.execute(insert(COMPLETION).from_select(list(query.selected_columns.keys()), query))
     # after the hourly tables: the days are summed from them
     days = {p.daily.name for p in DAY_ROLLUPS if only is None or p.daily.name in only}
     if days:

@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 
 from db.bulk import add_counts, insert_missing
+from db.curves import COMPLETION, request_keys, signature
 from db.days import BY_HOURLY, day_counts
 from db.models import (
     FilterValue,
@@ -121,6 +122,7 @@ class Deltas:
         self.outcomes: Counts = defaultdict(int)
         self.delays: Counts = defaultdict(int)
         self.calls: Counts = defaultdict(int)
+        self.completion: Counts = defaultdict(int)
         self.filters: set[tuple[str, str, str]] = set()
 
     def message_changed(self, old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> None:
@@ -139,6 +141,15 @@ class Deltas:
             self.delays[(*new_key[:4], "sent", delay_bucket(sent - origin))] += 1
         if final is not None and (old is None or old["final_at"] is None):
             self.delays[(*new_key[:4], "final", delay_bucket(final - origin))] += 1
+
+    def request_changed(self, old: list[Mapping[str, Any]], new: list[Mapping[str, Any]]) -> None:
+        """A request's messages before and after the write (all of them, each time)."""
+        if signature(old) == signature(new):
+            return
+        for key in request_keys(old):
+            self.completion[key] -= 1
+        for key in request_keys(new):
+            self.completion[key] += 1
 
     def call(self, account: str, call: Any) -> None:
         self.calls[
@@ -159,6 +170,7 @@ class Deltas:
             (OUTCOMES, self.outcomes),
             (DELAYS, self.delays),
             (CALLS, self.calls),
+            (COMPLETION, self.completion),
         ):
             pair = BY_HOURLY[table.name]
             _add(conn, table, counts, pair.count)

@@ -113,8 +113,9 @@ def record_in(conn: Connection, obs: Observations) -> WriteSummary:
             merged[answer.number] = row = merge_message(batch, old, answer, request)
             deltas.message_changed(old, row)
             messages.append((old, row))
-        siblings = (row for number, row in stored.items() if number not in merged)
+        siblings = [row for number, row in stored.items() if number not in merged]
         reschedule_request(request, [*merged.values(), *siblings], batch.now)
+        deltas.request_changed(list(stored.values()), [*merged.values(), *siblings])
 
     update_schedules(conn, list(schedules.values()))
     _store(

@@ -6,6 +6,8 @@ import pytest
 
 from tests.seed import in_range
 from tests.test_browser import ARTIFACTS, CHROMIUM_FLAGS, chromium, dashboard  # noqa: F401
+from tests.test_curves import across, level_time
+from tests.test_curves_app import seeded_requests
 
 pytestmark = pytest.mark.browser
 
@@ -19,17 +21,49 @@ def late_in_seed() -> int:
     return sum(m.outcome == "pending" and m.minutes_ago * 60 + 20 > 30 * 60 for m in in_range())
 
 
+INCOMPLETE = {
+    "en": "{} request(s) not complete after their kind's p95".format,
+    "cs": "Požadavků nedokončených po p95 svého druhu: {}".format,
+}
+
+
+def incomplete_in_seed() -> int:
+    """Requests with a number pending past the fixed 30 min (no kind has 50 samples)."""
+    return len({m.request_id for m in in_range() if m.outcome == "pending" and m.minutes_ago >= 30})
+
+
+def curves_in_seed() -> int:
+    """Median and p90 curves drawn: those where the first tenth is reached at all."""
+    return sum(
+        across([level_time(f, 10) for f in requests.values()], q) is not None
+        for requests in seeded_requests().values()
+        for q in (0.5, 0.9)
+    )
+
+
 LANGUAGES = [
     (
         "en",
         "Insights",
-        ["Slower than usual", "Receipt coverage", "Outcome mix against the same range"],
+        [
+            "Slower than usual",
+            "Receipt coverage",
+            "Outcome mix against the same range",
+            "Completion curves of the range, by gateway",
+            "Requests not complete after their kind's p95",
+        ],
         "No outcome changed its share beyond chance.",
     ),
     (
         "cs",
         "Souvislosti",
-        ["Pomalejší než obvykle", "Pokrytí doručenkami", "Skladba výsledků"],
+        [
+            "Pomalejší než obvykle",
+            "Pokrytí doručenkami",
+            "Skladba výsledků",
+            "Průběh dokončení v období podle brány",
+            "Požadavky nedokončené po p95 svého druhu",
+        ],
         "Žádný výsledek nezměnil podíl víc, než dovoluje náhoda.",
     ),
 ]
@@ -59,9 +93,15 @@ def test_the_insights_page_shows_coverage_and_the_outcome_mix_in_each_language(
         expect(tile).to_contain_text(str(late_in_seed()))
         # late messages, the coverage table and its chart, the outcome table
         expect(page.locator("[data-testid='stDataFrame']").nth(2)).to_be_visible(timeout=60_000)
-        # the completion curve and the coverage chart
+        # the completion curve, the range's curves by gateway and the coverage chart
         expect(page.get_by_text(ABOUT[lang], exact=False)).to_be_visible(timeout=60_000)
-        expect(page.locator(".js-plotly-plot").nth(1)).to_be_visible(timeout=60_000)
+        expect(page.locator(".js-plotly-plot").nth(2)).to_be_visible(timeout=60_000)
+        # one legend entry per gateway and curve that reaches its first step
+        legend = page.locator(".js-plotly-plot").nth(1).locator(".legendtext")
+        expect(legend).to_have_count(curves_in_seed(), timeout=60_000)
+        expect(page.get_by_text(INCOMPLETE[lang](incomplete_in_seed()))).to_be_visible(
+            timeout=60_000
+        )
         # the seed has no week-old messages and few final ones: nothing may be flagged
         expect(page.get_by_text(verdict, exact=True)).to_be_visible(timeout=60_000)
         page.wait_for_timeout(500)

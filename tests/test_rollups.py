@@ -10,6 +10,7 @@ from sqlalchemy import Engine, select
 
 from collector.simulator import Gateway, SimulatorServer
 from collector.simulator.gateway import Account
+from db.curves import COMPLETION
 from db.days import DAY_ROLLUPS
 from db.migrate import alembic_config, upgrade
 from db.rebuild import rebuild
@@ -35,6 +36,7 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
         "delays": DELAYS,
         "calls": CALLS,
         "filters": FILTERS,
+        "completion": COMPLETION,
         **{pair.daily.name: pair.daily for pair in DAY_ROLLUPS},
     }
     with engine.connect() as conn:
@@ -64,11 +66,11 @@ def test_upgrading_a_filled_database_from_the_first_revision_fills_every_rollup(
 ) -> None:
     seed(engine)
     expected = snapshot(engine)
-    assert all(expected[name] for name in ("messages", "outcomes", "delays", "calls"))
+    assert all(expected[name] for name in ("messages", "outcomes", "delays", "calls", "completion"))
     assert all(expected[pair.daily.name] for pair in DAY_ROLLUPS)
     with engine.begin() as conn:
         command.downgrade(alembic_config(conn), "0001")
-    upgrade(engine)  # 0002, 0004 and 0008 fill the rollup tables they create
+    upgrade(engine)  # 0002, 0004, 0008 and 0010 fill the rollup tables they create
     assert snapshot(engine) == expected
 
 

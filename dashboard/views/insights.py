@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pandas as pd
 import streamlit as st
 
@@ -10,6 +12,7 @@ from dashboard.controls import View
 from dashboard.formatting import age_text, mask_number, message_state, percent, state_label
 from dashboard.i18n import t
 from db.read import late, significance
+from db.read.curves import QUANTILES
 from db.read.insights import coverage_by_gateway
 
 
@@ -177,10 +180,89 @@ def _completion(view: View) -> None:
     )
 
 
+INCOMPLETE_FALLBACK_MINUTES = 30  # for kinds with too few samples of their own
+
+
+def _range_curves(view: View) -> None:
+    lang = view.lang
+    st.subheader(t("ins_range_curves_title", lang))
+    st.caption(t("ins_range_curves_help", lang))
+    curves = insights_data.gateway_curves(data.url(), view.filters)
+    if curves.empty:
+        st.info(t("no_rows", lang))
+    else:
+        counts = curves.groupby("gateway", sort=True)["requests"].max()
+        st.text(
+            t(
+                "ins_range_requests",
+                lang,
+                counts=", ".join(f"{safe.text(g) or '—'} {n}" for g, n in counts.items()),
+            )
+        )
+        st.plotly_chart(insights_charts.gateway_curves(curves, lang), width="stretch")
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    t("gateway", lang): [safe.text(g) or "—" for g in curves["gateway"]],
+                    t("ins_final_share", lang): [percent(v, lang) for v in curves["level"]],
+                    **{
+                        t(f"ins_{name}", lang): [
+                            "—" if v is None else age_text(v) for v in curves[f"{name}_seconds"]
+                        ]
+                        for name in QUANTILES
+                    },
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            key="range_curves_table",
+        )
+    st.subheader(t("ins_incomplete_title", lang))
+    minutes = INCOMPLETE_FALLBACK_MINUTES
+    st.caption(
+        t(
+            "ins_incomplete_help",
+            lang,
+            days=late.BASELINE.days,
+            samples=late.MIN_SAMPLES,
+            minutes=minutes,
+        )
+    )
+    rows, total = insights_data.incomplete_requests(data.url(), view.filters, minutes, view.now)
+    if rows.empty:
+        st.success(t("ins_incomplete_none", lang))
+        return
+    st.text(t("ins_incomplete_count", lang, n=total))
+    here = st.query_params.to_dict()
+    link = t("ins_curve_link", lang)
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("request_id", lang): [safe.text(r) for r in rows["request_id"]],
+                t("gateway", lang): [safe.text(g) or "—" for g in rows["gateway"]],
+                t("sender", lang): [safe.text(s) or "—" for s in rows["sender"]],
+                t("ins_numbers", lang): rows["numbers"],
+                t("ins_final_so_far", lang): rows["final"],
+                t("age", lang): [age_text(a) for a in rows["age_seconds"]],
+                t("ins_late_limit", lang): [
+                    f"{age_text(s)} ({t('ins_p95' if c else 'ins_fixed', lang)})"
+                    for s, c in zip(rows["limit_seconds"], rows["cohort"], strict=True)
+                ],
+                link: ["?" + urlencode({**here, "request": r}) for r in rows["request_id"]],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={link: st.column_config.LinkColumn(link, display_text="↗")},
+        key="incomplete_table",
+    )
+
+
 def render(view: View) -> None:
     st.header(t("insights", view.lang))
     _late(view)
     _completion(view)
+    _range_curves(view)
     _coverage(view)
     _shift(view)
 
