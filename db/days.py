@@ -13,6 +13,8 @@ from sqlalchemy import Connection, Table, delete, func, insert, literal_column, 
 from db.models import (
     RollupCalls,
     RollupCallsDay,
+    RollupCountries,
+    RollupCountriesDay,
     RollupDelays,
     RollupDelaysDay,
     RollupMessages,
@@ -45,6 +47,7 @@ DAY_ROLLUPS = (
     _pair(RollupOutcomes, RollupOutcomesDay, "messages"),
     _pair(RollupDelays, RollupDelaysDay, "messages"),
     _pair(RollupCalls, RollupCallsDay, "calls"),
+    _pair(RollupCountries, RollupCountriesDay, "messages"),
 )
 BY_HOURLY = {pair.hourly.name: pair for pair in DAY_ROLLUPS}
 

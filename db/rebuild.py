@@ -11,6 +11,7 @@ from db.days import DAY_ROLLUPS, rebuild_days
 from db.models import ApiCall, Message, Request
 from db.rollup import (
     CALLS,
+    COUNTRIES,
     DELAYS,
     FILTERS,
     HOUR,
@@ -36,7 +37,9 @@ def rebuild(conn: Connection, only: Collection[str] | None = None) -> None:
     ``only`` names the rollup tables to fill (a migration fills those it creates).
     """
     chosen = [
-        t for t in (MESSAGES, OUTCOMES, DELAYS, CALLS, FILTERS) if only is None or t.name in only
+        t
+        for t in (MESSAGES, OUTCOMES, DELAYS, CALLS, COUNTRIES, FILTERS)
+        if only is None or t.name in only
     ]
     for table in chosen:
         conn.execute(delete(table))
@@ -72,9 +75,23 @@ def _rebuild_messages(conn: Connection, chosen: list[Table]) -> None:
                     select(*cols, func.count()).group_by(*cols),
                 )
             )
+    origin = func.coalesce(m.created_at, m.first_seen_at)
+    if COUNTRIES in chosen:
+        final = case((m.final_at.is_(None), -1), else_=delay_since(m.final_at, origin))
+        cols = (
+            *keys[:4],
+            func.coalesce(m.country, "").label("country"),
+            keys[6],
+            final.label("delay"),
+        )
+        conn.execute(
+            insert(COUNTRIES).from_select(
+                [*(k.key for k in cols), "messages"],
+                select(*cols, func.count()).group_by(*cols),
+            )
+        )
     if DELAYS not in chosen:
         return
-    origin = func.coalesce(m.created_at, m.first_seen_at)
     for measure, column in (("sent", m.sent_at), ("final", m.final_at)):
         delay = delay_since(column, origin)
         cols = (*keys[:4], literal(measure).label("measure"), delay.label("delay"))
