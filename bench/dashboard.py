@@ -50,7 +50,18 @@ def range_filters(name: str, now_epoch: int, sender: str | None) -> Any:
 def page_functions(url: str, now_epoch: int, f: Any) -> dict[str, dict[str, Callable[[], Any]]]:
     """What each page calls with the filters ``f``."""
     from db.engine import make_readonly_engine
-    from db.read import backlog, errors, health, history, insights, late, messages, meta, overview
+    from db.read import (
+        backlog,
+        countries,
+        errors,
+        health,
+        history,
+        insights,
+        late,
+        messages,
+        meta,
+        overview,
+    )
     from db.read.filters import bucket_seconds
     from db.types import from_epoch
 
@@ -104,6 +115,7 @@ def page_functions(url: str, now_epoch: int, f: Any) -> dict[str, dict[str, Call
             ),
             "receipt_coverage": lambda: insights.receipt_coverage(engine, f),
             "outcome_shift": lambda: insights.outcome_shift(engine, f),
+            "by_country": lambda: countries.by_country(engine, f),
         },
     }
 

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.data import TTL, engine
-from db.read import completion, insights, late
+from db.read import completion, countries, insights, late
 from db.read.filters import Filters
 
 
@@ -38,3 +38,8 @@ def request_completion(
     raw_url: str, filters: Filters, request_id: str, now: datetime
 ) -> completion.Completion | None:
     return completion.request_completion(engine(raw_url), filters, request_id, now)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def by_country(raw_url: str, filters: Filters) -> pd.DataFrame:
+    return countries.by_country(engine(raw_url), filters)

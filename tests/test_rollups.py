@@ -16,6 +16,7 @@ from db.rebuild import rebuild
 from db.records import NumberRecord, Observations, RequestRecord
 from db.rollup import (
     CALLS,
+    COUNTRIES,
     DELAYS,
     FILTERS,
     MESSAGES,
@@ -34,6 +35,7 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
         "outcomes": OUTCOMES,
         "delays": DELAYS,
         "calls": CALLS,
+        "countries": COUNTRIES,
         "filters": FILTERS,
         **{pair.daily.name: pair.daily for pair in DAY_ROLLUPS},
     }
@@ -64,11 +66,11 @@ def test_upgrading_a_filled_database_from_the_first_revision_fills_every_rollup(
 ) -> None:
     seed(engine)
     expected = snapshot(engine)
-    assert all(expected[name] for name in ("messages", "outcomes", "delays", "calls"))
+    assert all(expected[name] for name in ("messages", "outcomes", "delays", "calls", "countries"))
     assert all(expected[pair.daily.name] for pair in DAY_ROLLUPS)
     with engine.begin() as conn:
         command.downgrade(alembic_config(conn), "0001")
-    upgrade(engine)  # 0002, 0004 and 0008 fill the rollup tables they create
+    upgrade(engine)  # 0002, 0004, 0008 and 0009 fill the rollup tables they create
     assert snapshot(engine) == expected
 
 
