@@ -65,9 +65,7 @@ def seed_countries(engine: Engine, now: datetime) -> None:
 
 def in_day(sender: str | None = None) -> list[Sent]:
     """The seed's messages first seen in the last 24 hours, of ``sender`` if given."""
-    return [
-        s for s in SEED if s.minutes_ago < 24 * 60 and (sender is None or s.sender == sender)
-    ]
+    return [s for s in SEED if s.minutes_ago < 24 * 60 and (sender is None or s.sender == sender)]
 
 
 def nearest_rank(values: list[int], q: float) -> float:

@@ -12,7 +12,10 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, select, update
 
+from dashboard.formatting import percent
+from dashboard.i18n import t
 from db.country import country_of
+from db.engine import make_engine
 from db.migrate import alembic_config, upgrade
 from db.models import Message
 from db.read import countries, split
@@ -20,6 +23,7 @@ from db.read.filters import Filters
 from db.records import NumberRecord, Observations, RequestRecord
 from db.write import record
 from tests.country_seed import SEED, in_day, seed_countries, truth
+from tests.test_dashboard_app import app
 from tests.test_rollups import rebuilt, snapshot
 
 NOW = datetime(2026, 11, 20, 12, 0, 30, tzinfo=UTC)
@@ -155,3 +159,35 @@ def test_the_backfill_walks_the_table_in_batches_and_fills_only_missing_countrie
         migration.BATCH = 3  # more batches than rows per batch
         migration.backfill(conn)
     assert stored(engine) == {s.number: "XX" if s.number == keep else s.country for s in SEED}
+
+
+@pytest.mark.parametrize(
+    ("lang", "names", "ported"),
+    [
+        ("en", ["Czechia", "Slovakia", "Germany", "Not recognised"], "numbers are ported"),
+        ("cs", ["Česko", "Slovensko", "Německo", "Nerozpoznáno"], "čísla se přenášejí"),
+    ],
+)
+def test_the_insights_page_lists_destination_countries_in_each_language(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, lang: str, names: list[str], ported: str
+) -> None:
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    seed_countries(engine, datetime.now(UTC).replace(microsecond=0))
+    engine.dispose()
+    at = app(sqlite_url, monkeypatch, lang=lang, range="24h")
+    at.switch_page("views/insights.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert t("ins_countries_title", lang) in [s.value for s in at.subheader]
+    assert any(ported in c.value for c in at.caption)
+    country = t("ins_country", lang)
+    table = next(d.value for d in at.dataframe if country in d.value.columns)
+    assert list(table[country]) == names
+    expected = truth(in_day())
+    assert list(table[t("messages", lang)]) == [expected[c][0] for c in ("CZ", "SK", "DE", "ZZ")]
+    cz = table.iloc[0]
+    assert cz[t("ins_delivered_share", lang)] == percent(5 / 7, lang)
+    assert cz[t("ins_failed", lang)] == 1
+    # the Czech final delays are 25, 40, 45, 120, 300 and 900 s
+    assert (cz[t("ins_final_p50", lang)], cz[t("ins_final_p90", lang)]) == ("45 s", "15 min")
+    assert table.iloc[3][t("ins_final_p50", lang)] == "40 s"

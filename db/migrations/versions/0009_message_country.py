@@ -80,7 +80,7 @@ def backfill(conn: sa.Connection) -> None:
                 if country is None
             ],
         )
-        after = tuple(rows[-1][:3])  # type: ignore[assignment]
+        after = tuple(rows[-1][:3])
 
 
 def downgrade() -> None:
