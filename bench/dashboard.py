@@ -52,6 +52,7 @@ def page_functions(url: str, now_epoch: int, f: Any) -> dict[str, dict[str, Call
     from db.engine import make_readonly_engine
     from db.read import (
         backlog,
+        countries,
         curves,
         errors,
         health,
@@ -119,6 +120,7 @@ def page_functions(url: str, now_epoch: int, f: Any) -> dict[str, dict[str, Call
             "incomplete_requests": lambda: curves.incomplete_requests(
                 engine, f, now, timedelta(minutes=30)
             ),
+            "by_country": lambda: countries.by_country(engine, f),
         },
     }
 

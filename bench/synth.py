@@ -2,7 +2,9 @@
 
 The mix: about 93 % delivered, each failure kind (receipts 3, 6, 7, 8; request states 4
 and 7), 2 % not final (given up when older than 72 h, pending when younger), 90 days of
-history, two numbers per request, and API errors in bursts.
+history, two numbers per request, and API errors in bursts. Numbers are 85 % Czech, then
+Slovak, German, Polish, Austrian and 1 % of an unknown calling code; their country is
+derived by db.country, as at ingest.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from db.country import country_of
 from db.engine import make_engine
 from db.migrate import upgrade
 from db.rebuild import rebuild
@@ -25,7 +28,23 @@ DAY = 86400
 HORIZON = 72 * 3600
 GATEWAYS = ("high", "economy", "lowcost", "direct")
 SENDERS = ("MyShop", "Bank", "Doctor", "Courier", "SMSMANAGER")
-GENERATOR_MODULES = ("models.py", "rollup.py", "days.py", "rebuild.py", "curves.py")
+GENERATOR_MODULES = (
+    "models.py",
+    "rollup.py",
+    "days.py",
+    "rebuild.py",
+    "curves.py",
+    "country.py",
+)
+# (share in percent up to, first number, numbers): a destination per calling code
+NUMBERS = (
+    (85, 420600000000, 399999999),
+    (91, 421900000000, 99999999),
+    (95, 4915100000000, 99999999),
+    (97, 48500000000, 99999999),
+    (99, 436640000000, 9999999),
+    (100, 999100000000, 99999999),
+)
 
 
 def _pick(values: tuple[str, ...], expr: str) -> str:
@@ -43,8 +62,8 @@ def _messages_sql(n: int, start: int, end: int, step: float) -> str:
 {_seq(n)}
 INSERT INTO messages (account, request_id, number, gateway, sender, created_at, request_state,
     receipt_state, expected_receipts, first_seen_at, last_seen_at, sent_at, final_at,
-    next_poll_at, gave_up_at, poll_count)
-SELECT 'bench', CAST(10000000 + i / 2 AS TEXT), CAST(420600000000 + (i * 7919) % 399999999 AS TEXT),
+    next_poll_at, gave_up_at, poll_count, country)
+SELECT 'bench', CAST(10000000 + i / 2 AS TEXT), num,
   {_pick(GATEWAYS, "(i / 2) * 40503")}, {_pick(SENDERS, "(i / 2) * 2654435761 / 7")},
   fs - 5,
   CASE WHEN h < 9700 THEN 2 WHEN h < 9750 THEN 4 WHEN h < 9800 THEN 7 ELSE 2 END,
@@ -58,10 +77,18 @@ SELECT 'bench', CAST(10000000 + i / 2 AS TEXT), CAST(420600000000 + (i * 7919) %
        WHEN h < 9700 THEN fs + 45 WHEN h < 9750 THEN fs WHEN h < 9800 THEN fs + 600 END,
   CASE WHEN h >= 9800 AND fs >= {recent} THEN {end} + 60 END,
   CASE WHEN h >= 9800 AND fs < {recent} THEN fs + {HORIZON} END,
-  3
-FROM (SELECT i, {start} + CAST(i * {step!r} AS INTEGER) AS fs, (i * 2654435761) % 10000 AS h
-      FROM seq)
+  3, country_of(num)
+FROM (SELECT i, {start} + CAST(i * {step!r} AS INTEGER) AS fs, (i * 2654435761) % 10000 AS h,
+      {_number("i")} AS num FROM seq)
 """
+
+
+def _number(i: str) -> str:
+    whens = " ".join(
+        f"WHEN ({i} * 48271) % 100 < {upto} THEN CAST({first} + ({i} * 7919) % {n} AS TEXT)"
+        for upto, first, n in NUMBERS
+    )
+    return f"CASE {whens} END"
 
 
 def _requests_sql(n: int, start: int, step: float) -> str:
@@ -121,6 +148,7 @@ def build(path: Path, messages: int, days: int = 90, end: int | None = None) -> 
     start = end - span
     step = span / messages
     conn = sqlite3.connect(path, isolation_level=None)
+    conn.create_function("country_of", 1, country_of, deterministic=True)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=OFF")
     conn.execute("PRAGMA cache_size=-400000")

@@ -182,3 +182,12 @@ def as_code(value: Any) -> int | None:
     if value is None or pd.isna(value):
         return None
     return int(value)
+
+
+def country_name(code: str, lang: Lang) -> str:
+    """``CZ`` -> ``Czechia`` / ``Česko`` (CLDR via Babel); the code itself if CLDR lacks it."""
+    if code == "":
+        return t("country_none", lang)
+    if code == "ZZ":  # db.country.UNKNOWN
+        return t("country_unknown", lang)
+    return str(_locale(lang).territories.get(code, code))

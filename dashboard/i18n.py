@@ -503,6 +503,26 @@ LABELS: dict[str, tuple[str, str]] = {
         "No outcome changed its share beyond chance.",
         "Žádný výsledek nezměnil podíl víc, než dovoluje náhoda.",
     ),
+    "ins_countries_title": ("Destination countries", "Cílové země"),
+    "ins_countries_help": (
+        "Messages first seen in the range by the country of the number, as the phonenumbers "
+        "library places it when the message is first stored. Delivered and failed are shares "
+        "of all the country's messages; times run from the request's creation to a final "
+        "state, over its final messages. Operators cannot be derived: numbers are ported "
+        "between operators and keep their prefix.",
+        "Zprávy poprvé viděné v období podle země čísla, jak ji určí knihovna phonenumbers "
+        "při prvním uložení zprávy. Doručeno a nedoručeno jsou podíly ze všech zpráv země; "
+        "časy běží od vytvoření požadavku do konečného stavu, u zpráv, které ho dosáhly. "
+        "Operátora určit nelze: čísla se přenášejí mezi operátory a předvolbu si ponechávají.",
+    ),
+    "ins_country": ("Country", "Země"),
+    "ins_delivered_share": ("Delivered", "Doručeno"),
+    "ins_failed": ("Failed", "Nedoručeno"),
+    "ins_failed_share": ("Failed share", "Podíl nedoručených"),
+    "ins_final_p50": ("Median to final", "Medián do konce"),
+    "ins_final_p90": ("p90 to final", "p90 do konce"),
+    "country_unknown": ("Not recognised", "Nerozpoznáno"),
+    "country_none": ("Not derived", "Neurčeno"),
 }
 LABELS.update(ACCESS_LABELS)
 

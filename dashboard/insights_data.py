@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.data import TTL, engine
-from db.read import completion, curves, insights, late
+from db.read import completion, countries, curves, insights, late
 from db.read.filters import Filters
 
 
@@ -50,3 +50,8 @@ def incomplete_requests(
     raw_url: str, filters: Filters, minutes: int, now: datetime
 ) -> tuple[pd.DataFrame, int]:
     return curves.incomplete_requests(engine(raw_url), filters, now, timedelta(minutes=minutes))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def by_country(raw_url: str, filters: Filters) -> pd.DataFrame:
+    return countries.by_country(engine(raw_url), filters)

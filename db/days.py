@@ -15,6 +15,8 @@ from db.models import (
     RollupCallsDay,
     RollupCompletion,
     RollupCompletionDay,
+    RollupCountries,
+    RollupCountriesDay,
     RollupDelays,
     RollupDelaysDay,
     RollupMessages,
@@ -48,6 +50,7 @@ DAY_ROLLUPS = (
     _pair(RollupDelays, RollupDelaysDay, "messages"),
     _pair(RollupCalls, RollupCallsDay, "calls"),
     _pair(RollupCompletion, RollupCompletionDay, "requests"),
+    _pair(RollupCountries, RollupCountriesDay, "messages"),
 )
 BY_HOURLY = {pair.hourly.name: pair for pair in DAY_ROLLUPS}
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from db.codes import RECEIPTS, REQUEST_STATES, is_message_final, is_request_state_final
+from db.country import country_of
 from db.records import NumberRecord, RequestRecord, Schedule, WriteSummary
 from db.types import to_epoch
 
@@ -112,6 +113,7 @@ def merge_message(batch: Batch, old: Row | None, rec: NumberRecord, request: Row
             "final_at": None,
             "gave_up_at": None,
             "poll_count": 0,
+            "country": country_of(rec.number),  # once: a number does not move
         }
     else:
         row = dict(old)

@@ -84,6 +84,9 @@ class Message(Base):
     next_poll_at: Mapped[datetime | None] = mapped_column(UTCEpoch)
     gave_up_at: Mapped[datetime | None] = mapped_column(UTCEpoch)
     poll_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # ISO 3166 alpha-2 region of the number, derived once when first stored (db.country);
+    # 'ZZ' when it cannot be placed, NULL only for a row no write or migration derived.
+    country: Mapped[str | None] = mapped_column(String(2))
 
     __table_args__ = (
         ForeignKeyConstraint(
@@ -333,6 +336,24 @@ class RollupCalls(Base):
     __table_args__ = ({"sqlite_with_rowid": False},)
 
 
+class RollupCountries(Base):
+    """Messages by destination country, where they stand, and time to final (when final)."""
+
+    __tablename__ = "rollup_countries"
+
+    hour: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sender: Mapped[str] = mapped_column(String(32), primary_key=True)
+    gateway: Mapped[str] = mapped_column(String(16), primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    status: Mapped[str] = mapped_column(String(10), primary_key=True)
+    # bucketed seconds from creation to final (db.rollup.delay_bucket); -1 when not final
+    delay: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    messages: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
 class FilterValue(Base):
     """Every (account, sender, gateway) seen: what the dashboard's filters offer."""
 
@@ -500,6 +521,28 @@ class RollupCompletionDay(Base):
     requests: Mapped[int] = mapped_column(BigInteger)
 
     __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class RollupCountriesDay(Base):
+    """rollup_countries per UTC day."""
+
+    __tablename__ = "rollup_countries_day"
+
+    day: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sender: Mapped[str] = mapped_column(String(32), primary_key=True)
+    gateway: Mapped[str] = mapped_column(String(16), primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    status: Mapped[str] = mapped_column(String(10), primary_key=True)
+    delay: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    messages: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        # SQLite has no hash aggregate: GROUP BY country, status, delay sorted 90 days of
+        # rows (230 ms at 1M messages); walked in this covering index's order, 50 ms.
+        Index("ix_rollup_countries_day_group", "country", "status", "delay", "day", "messages"),
+        {"sqlite_with_rowid": False},
+    )
 
 
 class RollupCallsDay(Base):

@@ -12,6 +12,7 @@ from db.days import DAY_ROLLUPS, rebuild_days
 from db.models import ApiCall, Message, Request
 from db.rollup import (
     CALLS,
+    COUNTRIES,
     DELAYS,
     FILTERS,
     HOUR,
@@ -38,7 +39,7 @@ def rebuild(conn: Connection, only: Collection[str] | None = None) -> None:
     """
     chosen = [
         t
-        for t in (MESSAGES, OUTCOMES, DELAYS, CALLS, FILTERS, COMPLETION)
+        for t in (MESSAGES, OUTCOMES, DELAYS, CALLS, COUNTRIES, FILTERS, COMPLETION)
         if only is None or t.name in only
     ]
     for table in chosen:
@@ -78,9 +79,23 @@ def _rebuild_messages(conn: Connection, chosen: list[Table]) -> None:
                     select(*cols, func.count()).group_by(*cols),
                 )
             )
+    origin = func.coalesce(m.created_at, m.first_seen_at)
+    if COUNTRIES in chosen:
+        final = case((m.final_at.is_(None), -1), else_=delay_since(m.final_at, origin))
+        cols = (
+            *keys[:4],
+            func.coalesce(m.country, "").label("country"),
+            keys[6],
+            final.label("delay"),
+        )
+        conn.execute(
+            insert(COUNTRIES).from_select(
+                [*(k.key for k in cols), "messages"],
+                select(*cols, func.count()).group_by(*cols),
+            )
+        )
     if DELAYS not in chosen:
         return
-    origin = func.coalesce(m.created_at, m.first_seen_at)
     for measure, column in (("sent", m.sent_at), ("final", m.final_at)):
         delay = delay_since(column, origin)
         cols = (*keys[:4], literal(measure).label("measure"), delay.label("delay"))

@@ -24,6 +24,7 @@ from db.models import (
     FilterValue,
     Message,
     RollupCalls,
+    RollupCountries,
     RollupDelays,
     RollupMessages,
     RollupOutcomes,
@@ -52,6 +53,7 @@ MESSAGES: Table = RollupMessages.__table__  # type: ignore[assignment]
 OUTCOMES: Table = RollupOutcomes.__table__  # type: ignore[assignment]
 DELAYS: Table = RollupDelays.__table__  # type: ignore[assignment]
 CALLS: Table = RollupCalls.__table__  # type: ignore[assignment]
+COUNTRIES: Table = RollupCountries.__table__  # type: ignore[assignment]
 FILTERS: Table = FilterValue.__table__  # type: ignore[assignment]
 
 
@@ -91,6 +93,16 @@ def outcome_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
     return key[:4] + key[6:]
 
 
+def country_key(key: tuple[Any, ...], row: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The rollup_countries key of a row whose rollup_messages key is ``key``."""
+    final = row["final_at"]
+    if final is None:
+        delay = -1
+    else:
+        delay = delay_bucket(final - (row["created_at"] or row["first_seen_at"]))
+    return (*key[:4], row["country"] or "", key[6], delay)
+
+
 def _steps(table: tuple[tuple[int, int], ...], top: int) -> tuple[list[int], list[int]]:
     return [limit for limit, _step in table], [step for _limit, step in table] + [top]
 
@@ -123,14 +135,32 @@ class Deltas:
         self.delays: Counts = defaultdict(int)
         self.calls: Counts = defaultdict(int)
         self.completion: Counts = defaultdict(int)
+        self.countries: Counts = defaultdict(int)
         self.filters: set[tuple[str, str, str]] = set()
 
     def message_changed(self, old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> None:
         new_key = message_key(new)
-        if old is not None:
-            old_key = message_key(old)
-            if old_key == new_key:
-                return
+        old_key = None if old is None else message_key(old)
+        if old is not None and old_key == new_key and old["created_at"] == new["created_at"]:
+            return  # the usual poll: nothing counted changed
+        if old_key != new_key:
+            self._moved(old, old_key, new, new_key)
+        # (a creation time learnt after a message became final moves only its delay)
+        new_country = country_key(new_key, new)
+        old_country = None if old is None or old_key is None else country_key(old_key, old)
+        if old_country != new_country:
+            if old_country is not None:
+                self.countries[old_country] -= 1
+            self.countries[new_country] += 1
+
+    def _moved(
+        self,
+        old: Mapping[str, Any] | None,
+        old_key: tuple[Any, ...] | None,
+        new: Mapping[str, Any],
+        new_key: tuple[Any, ...],
+    ) -> None:
+        if old_key is not None:
             self.messages[old_key] -= 1
             self.outcomes[outcome_key(old_key)] -= 1
         self.messages[new_key] += 1
@@ -171,6 +201,7 @@ class Deltas:
             (DELAYS, self.delays),
             (CALLS, self.calls),
             (COMPLETION, self.completion),
+            (COUNTRIES, self.countries),
         ):
             pair = BY_HOURLY[table.name]
             _add(conn, table, counts, pair.count)

@@ -259,7 +259,8 @@ def _store(
     """INSERT the new rows; UPDATE the stored ones (paired with what was read), leaving what did
     not change untouched.
 
-    A column left out of SET costs no index maintenance: first_seen_at never changes, and
+    A column left out of SET costs no index maintenance: first_seen_at and a message's
+    country never change, and
     sender, gateway and created_at are only written in the rare batch where they changed.
     """
     fresh: list[Row] = []
@@ -273,7 +274,7 @@ def _store(
             (same if rare(old) == rare(row) else moved).append(row)
     columns = [c.name for c in table.columns]
     insert_rows(conn, table.name, columns, fresh)
-    fixed = {"account", *keys, "first_seen_at"}
+    fixed = {"account", *keys, "first_seen_at", "country"}
     where = ("account", *keys)
     update_rows(conn, table.name, [c for c in columns if c not in fixed], where, moved)
     update_rows(

@@ -17,6 +17,7 @@ from db.rebuild import rebuild
 from db.records import NumberRecord, Observations, RequestRecord
 from db.rollup import (
     CALLS,
+    COUNTRIES,
     DELAYS,
     FILTERS,
     MESSAGES,
@@ -35,6 +36,7 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
         "outcomes": OUTCOMES,
         "delays": DELAYS,
         "calls": CALLS,
+        "countries": COUNTRIES,
         "filters": FILTERS,
         "completion": COMPLETION,
         **{pair.daily.name: pair.daily for pair in DAY_ROLLUPS},
@@ -66,11 +68,12 @@ def test_upgrading_a_filled_database_from_the_first_revision_fills_every_rollup(
 ) -> None:
     seed(engine)
     expected = snapshot(engine)
-    assert all(expected[name] for name in ("messages", "outcomes", "delays", "calls", "completion"))
+    names = ("messages", "outcomes", "delays", "calls", "countries", "completion")
+    assert all(expected[name] for name in names)
     assert all(expected[pair.daily.name] for pair in DAY_ROLLUPS)
     with engine.begin() as conn:
         command.downgrade(alembic_config(conn), "0001")
-    upgrade(engine)  # 0002, 0004, 0008 and 0010 fill the rollup tables they create
+    upgrade(engine)  # 0002, 0004, 0008, 0010 and 0011 fill the rollup tables they create
     assert snapshot(engine) == expected
 
 

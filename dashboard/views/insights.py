@@ -9,7 +9,14 @@ import streamlit as st
 
 from dashboard import controls, data, insights_charts, insights_data, safe, widgets
 from dashboard.controls import View
-from dashboard.formatting import age_text, mask_number, message_state, percent, state_label
+from dashboard.formatting import (
+    age_text,
+    country_name,
+    mask_number,
+    message_state,
+    percent,
+    state_label,
+)
 from dashboard.i18n import t
 from db.read import late, significance
 from db.read.curves import QUANTILES
@@ -258,6 +265,37 @@ def _range_curves(view: View) -> None:
     )
 
 
+def _countries(view: View) -> None:
+    lang = view.lang
+    st.subheader(t("ins_countries_title", lang))
+    st.caption(t("ins_countries_help", lang))
+    table = insights_data.by_country(data.url(), view.filters)
+    if table.empty:
+        st.info(t("no_rows", lang))
+        return
+
+    def seconds(value: float | None) -> str:
+        return "—" if value is None or pd.isna(value) else age_text(value)
+
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("ins_country", lang): [country_name(c, lang) for c in table["country"]],
+                t("messages", lang): table["messages"],
+                t("ins_delivered_share", lang): [
+                    percent(v, lang) for v in table["delivered_share"]
+                ],
+                t("ins_failed", lang): table["failed"],
+                t("ins_failed_share", lang): [percent(v, lang) for v in table["failed_share"]],
+                t("ins_final_p50", lang): [seconds(v) for v in table["p50"]],
+                t("ins_final_p90", lang): [seconds(v) for v in table["p90"]],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
 def render(view: View) -> None:
     st.header(t("insights", view.lang))
     _late(view)
@@ -265,6 +303,7 @@ def render(view: View) -> None:
     _range_curves(view)
     _coverage(view)
     _shift(view)
+    _countries(view)
 
 
 controls.live(render)

@@ -11,7 +11,14 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import ColumnElement, Engine, case, func, select
 
-from db.models import ApiCall, Message, RollupCalls, RollupMessages, RollupOutcomes
+from db.models import (
+    ApiCall,
+    Message,
+    RollupCalls,
+    RollupCountries,
+    RollupMessages,
+    RollupOutcomes,
+)
 from db.read.filters import Filters
 from db.read.parts import rollup_queries, rollup_scope
 from db.rollup import HOUR
@@ -187,7 +194,7 @@ def message_counts(
     rollup_where: Sequence[ColumnElement[bool]] = (),
     raw_where: Sequence[ColumnElement[bool]] = (),
     rollups: bool = True,
-    table: type[RollupMessages] | type[RollupOutcomes] = RollupMessages,
+    table: type[RollupMessages] | type[RollupOutcomes] | type[RollupCountries] = RollupMessages,
     step: tuple[int, int] | None = None,
 ) -> pd.DataFrame:
     """Messages first seen in the range, counted by the given (equally labelled) columns.
