@@ -1,0 +1,121 @@
+"""Each cohort's usual time to final, and "late" as SQL: pandas-free, so the collector's
+alerts share it with the dashboard."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import ColumnElement, Engine, and_, case, func, literal
+
+from db.models import Message, RollupDelays
+from db.read.parts import rollup_queries, rollup_scope
+from db.rollup import HOUR
+from db.types import epoch
+
+BASELINE = timedelta(days=7)
+MIN_SAMPLES = 50  # final messages a cohort needs in the baseline for its own p95
+QUANTILE = 0.95
+# Not final yet and not given up: the rows of the partial backlog indexes.
+PENDING = and_(Message.final_at.is_(None), Message.gave_up_at.is_(None))
+
+
+class Scope(Protocol):
+    """What narrows the cohorts: the dashboard's filters, or an alert's account."""
+
+    @property
+    def account(self) -> str | None: ...
+    @property
+    def sender(self) -> str | None: ...
+    @property
+    def gateway(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Cohort:
+    gateway: str
+    sender: str
+    samples: int
+    p95: float | None  # seconds from creation to final; None with too few samples
+
+
+Cohorts = dict[tuple[str, str], Cohort]
+
+
+def percentiles(histogram: dict[float, int], quantiles: Sequence[float]) -> list[float]:
+    """The smallest value at or above each quantile of a {value: count} histogram."""
+    values = sorted(histogram)
+    total = sum(histogram.values())
+    picked, running, index = [], 0, 0
+    for q in quantiles:
+        while running + histogram[values[index]] < q * total and index < len(values) - 1:
+            running += histogram[values[index]]
+            index += 1
+        picked.append(float(values[index]))
+    return picked
+
+
+def cohorts(engine: Engine, scope: Scope, now: datetime) -> Cohorts:
+    """Each cohort's time to final over the whole hours of the last week, from the rollups.
+
+    Whole days come from the day rollup (a week of hourly rows is ten times as many).
+    Delays count from the request's creation (its first sighting when unknown), as the
+    rollup does; gateway and sender are '' where unknown.
+    """
+    d = RollupDelays
+    end = int(now.timestamp()) // HOUR * HOUR
+    start = end - int(BASELINE.total_seconds())
+    where = [d.measure == "final", *rollup_scope(d, scope)]
+    cols = [d.gateway, d.sender, d.delay]
+    queries, minus = rollup_queries(d, d.messages, cols, where, (start, end), None)
+    histograms: dict[tuple[str, str], dict[float, int]] = {}
+    with engine.connect() as conn:
+        for sign, group in ((1, queries), (-1, minus)):
+            for query in group:
+                for gateway, sender, delay, n in conn.execute(query):
+                    histogram = histograms.setdefault((gateway, sender), {})
+                    histogram[float(delay)] = histogram.get(float(delay), 0) + sign * int(n)
+    found = {}
+    for key, histogram in histograms.items():
+        histogram = {delay: n for delay, n in histogram.items() if n}
+        samples = sum(histogram.values())
+        if not samples:
+            continue
+        p95 = percentiles(histogram, (QUANTILE,))[0] if samples >= MIN_SAMPLES else None
+        found[key] = Cohort(key[0], key[1], samples, p95)
+    return found
+
+
+def age_at(at: datetime) -> ColumnElement[Any]:
+    """A message's age at ``at`` in seconds, from the request's creation (else first sight)."""
+    return int(at.timestamp()) - epoch(func.coalesce(Message.created_at, Message.first_seen_at))
+
+
+def limit_column(known: Cohorts, fallback: timedelta) -> ColumnElement[Any]:
+    """The age beyond which a message is late: its cohort's p95, else ``fallback``.
+
+    Whole seconds, nested by gateway then sender: a CASE with one operand per level is read
+    once per row, not a pair of comparisons per cohort (and stays integer on PostgreSQL).
+    """
+    fixed = int(fallback.total_seconds())
+    by_gateway: dict[str, dict[str, int]] = {}
+    for c in known.values():
+        if c.p95 is not None:
+            # at least a second: a cohort final within the second would make every message late
+            by_gateway.setdefault(c.gateway, {})[c.sender] = max(int(c.p95), 1)
+    if not by_gateway:
+        return literal(fixed)
+    sender = func.coalesce(Message.sender, "")
+    inner = {
+        gateway: case(senders, value=sender, else_=fixed)
+        for gateway, senders in sorted(by_gateway.items())
+    }
+    return case(inner, value=func.coalesce(Message.gateway, ""), else_=fixed)
+
+
+def own_p95(known: Cohorts, gateway: str | None, sender: str | None) -> bool:
+    """Whether the message's cohort has its own p95 (else the fixed threshold applied)."""
+    found = known.get((gateway or "", sender or ""))
+    return found is not None and found.p95 is not None
