@@ -34,6 +34,15 @@ class Scope(Protocol):
 
 
 @dataclass(frozen=True)
+class Narrowed:
+    """A Scope of its own, for callers without the dashboard's filters."""
+
+    account: str | None = None
+    sender: str | None = None
+    gateway: str | None = None
+
+
+@dataclass(frozen=True)
 class Cohort:
     gateway: str
     sender: str
