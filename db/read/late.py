@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Engine, func, or_, select
+from sqlalchemy import ColumnElement, Engine, func, literal_column, or_, select
 
 from db.cohorts import (  # noqa: F401 -- the page's callers read them here
     BASELINE,
@@ -18,7 +18,7 @@ from db.cohorts import (  # noqa: F401 -- the page's callers read them here
     limit_column,
     own_p95,
 )
-from db.models import Message
+from db.models import SLOW_SECONDS, Message
 from db.read.filters import Filters, frame
 from db.types import epoch
 
@@ -79,21 +79,26 @@ def late(
 def late_count(engine: Engine, filters: Filters, at: datetime, fallback: timedelta) -> int:
     """How many messages were late at ``at`` (with the cohorts of the week before it).
 
-    Not final at ``at`` means one of three index-served sets: still pending now, final since
-    ``at``, or given up since ``at`` -- never a scan of everything first seen before it.
+    Not final at ``at`` means one of four index-served sets: still pending now, final since
+    ``at`` within the hour after their first sighting (so first seen in the hour before
+    ``at``), final since ``at`` later than that (the slow-final index), or given up since
+    ``at`` -- never a scan of everything first seen before it or final since.
     """
     known: Cohorts = cohorts(engine, filters, at)
     age, threshold = age_at(at), limit_column(known, fallback)
     stamp = int(at.timestamp())
-    seen = [epoch(Message.first_seen_at) < stamp, age > threshold, *_unindexed_scope(filters)]
+    first_seen = epoch(Message.first_seen_at)
+    seen = [first_seen < stamp, age > threshold, *_unindexed_scope(filters)]
     final, gave_up = epoch(Message.final_at), epoch(Message.gave_up_at)
+    # a literal, as in the partial index's condition: a bound value would not match it
+    took = final - first_seen
+    slow: ColumnElement[int] = literal_column(str(SLOW_SECONDS))
+    since = [Message.final_at.is_not(None), final > stamp]
+    still = or_(Message.gave_up_at.is_(None), gave_up > stamp)
     parts = [
         [PENDING],
-        [
-            Message.final_at.is_not(None),
-            final > stamp,
-            or_(Message.gave_up_at.is_(None), gave_up > stamp),
-        ],
+        [*since, took < slow, first_seen > stamp - SLOW_SECONDS, still],
+        [*since, took >= slow, still],
         [Message.final_at.is_(None), Message.gave_up_at.is_not(None), gave_up > stamp],
     ]
     with engine.connect() as conn:
