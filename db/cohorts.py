@@ -3,12 +3,13 @@ alerts share it with the dashboard."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Engine, and_, case, func, literal
+from sqlalchemy import ColumnElement, Connection, Engine, and_, case, func, literal, text
 
 from db.models import Message, RollupDelays
 from db.read.parts import rollup_queries, rollup_scope
@@ -95,6 +96,20 @@ def cohorts(engine: Engine, scope: Scope, now: datetime) -> Cohorts:
         p95 = percentiles(histogram, (QUANTILE,))[0] if samples >= MIN_SAMPLES else None
         found[key] = Cohort(key[0], key[1], samples, p95)
     return found
+
+
+@contextmanager
+def serial(engine: Engine) -> Iterator[Connection]:
+    """A connection whose queries PostgreSQL runs without parallel workers.
+
+    It takes the partial backlog index for twenty times the rows it holds (the two NULL
+    fractions multiplied as if independent), plans parallel workers for that, and their
+    start-up then costs several times the few thousand rows actually read.
+    """
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+        yield conn
 
 
 def age_at(at: datetime) -> ColumnElement[Any]:

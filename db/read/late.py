@@ -17,9 +17,10 @@ from db.cohorts import (  # noqa: F401 -- the page's callers read them here
     cohorts,
     limit_column,
     own_p95,
+    serial,
 )
 from db.models import SLOW_SECONDS, Message
-from db.read.filters import Filters, frame
+from db.read.filters import Filters
 from db.types import epoch
 
 COLUMNS = (
@@ -67,7 +68,10 @@ def late(
         .order_by((age * 1.0 / threshold).desc(), Message.request_id, Message.number)
         .limit(limit)
     )
-    rows = frame(engine, query)
+    with serial(engine) as conn:
+        result = conn.execute(query)
+        found = [tuple(row) for row in result.fetchall()]
+    rows = pd.DataFrame(found, columns=[*COLUMNS, "total"])
     total = int(rows["total"].iloc[0]) if len(rows) else 0
     rows = rows.drop(columns="total") if len(rows) else pd.DataFrame(columns=list(COLUMNS))
     rows["cohort"] = [
@@ -101,7 +105,7 @@ def late_count(engine: Engine, filters: Filters, at: datetime, fallback: timedel
         [*since, took >= slow, still],
         [Message.final_at.is_(None), Message.gave_up_at.is_not(None), gave_up > stamp],
     ]
-    with engine.connect() as conn:
+    with serial(engine) as conn:
         return sum(
             int(conn.execute(select(func.count()).where(*part, *seen)).scalar_one())
             for part in parts
