@@ -9,10 +9,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Connection, Engine, and_, case, func, literal, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+)
 
-from db.models import Message, RollupDelays
-from db.read.parts import rollup_queries, rollup_scope
+from db.days import DAY
+from db.models import Message, RollupDelays, RollupDelaysDay
+from db.read import parts
+from db.read.parts import rollup_scope
 from db.rollup import HOUR
 from db.types import epoch
 
@@ -52,6 +65,7 @@ class Cohort:
 
 
 Cohorts = dict[tuple[str, str], Cohort]
+Range = tuple[int, int]
 
 
 def percentiles(histogram: dict[float, int], quantiles: Sequence[float]) -> list[float]:
@@ -67,6 +81,34 @@ def percentiles(histogram: dict[float, int], quantiles: Sequence[float]) -> list
     return picked
 
 
+def _ranges(
+    start: int, end: int, newest: int | None
+) -> tuple[list[Range], list[Range], list[Range]]:
+    """[start, end) as (day ranges, hour ranges added, hour ranges taken out).
+
+    At each end a partial day is its hours, or the whole day less the hours outside the
+    range, whichever reads fewer hours with rows (none lie after the newest).
+    """
+    if not parts.DAYS:
+        return [], [(start, end)], []
+    first, last = -(-start // DAY) * DAY, end // DAY * DAY
+    days, added, minus = [(first, last)], [], []
+    if start < first:
+        if start - (first - DAY) < first - start:
+            days.append((first - DAY, first))
+            minus.append((first - DAY, start))
+        else:
+            added.append((start, first))
+    if last < end:
+        after = HOUR + (end if newest is None else newest)
+        if max(0, min(last + DAY, after) - end) < end - last:
+            days.append((last, last + DAY))
+            minus.append((end, last + DAY))
+        else:
+            added.append((last, end))
+    return days, added, minus
+
+
 def cohorts(engine: Engine, scope: Scope, now: datetime) -> Cohorts:
     """Each cohort's time to final over the whole hours of the last week, from the rollups.
 
@@ -74,19 +116,28 @@ def cohorts(engine: Engine, scope: Scope, now: datetime) -> Cohorts:
     Delays count from the request's creation (its first sighting when unknown), as the
     rollup does; gateway and sender are '' where unknown.
     """
-    d = RollupDelays
+    d, daily = RollupDelays, RollupDelaysDay
     end = int(now.timestamp()) // HOUR * HOUR
     start = end - int(BASELINE.total_seconds())
-    where = [d.measure == "final", *rollup_scope(d, scope)]
-    cols = [d.gateway, d.sender, d.delay]
-    queries, minus = rollup_queries(d, d.messages, cols, where, (start, end), None)
     histograms: dict[tuple[str, str], dict[float, int]] = {}
     with engine.connect() as conn:
-        for sign, group in ((1, queries), (-1, minus)):
-            for query in group:
-                for gateway, sender, delay, n in conn.execute(query):
-                    histogram = histograms.setdefault((gateway, sender), {})
-                    histogram[float(delay)] = histogram.get(float(delay), 0) + sign * int(n)
+        newest = conn.execute(select(func.max(d.hour))).scalar()
+        days, added, minus = _ranges(start, end, newest)
+
+        def read(table: Any, time: Any, ranges: list[Range], sign: int) -> None:
+            if not ranges:
+                return
+            cols = [table.gateway, table.sender, table.delay]
+            when = or_(*(and_(time >= a, time < b) for a, b in ranges))
+            where = [table.measure == "final", when, *rollup_scope(table, scope)]
+            query = select(*cols, func.sum(table.messages)).where(*where).group_by(*cols)
+            for gateway, sender, delay, n in conn.execute(query):
+                histogram = histograms.setdefault((gateway, sender), {})
+                histogram[float(delay)] = histogram.get(float(delay), 0) + sign * int(n)
+
+        read(daily, daily.day, days, 1)
+        read(d, d.hour, added, 1)
+        read(d, d.hour, minus, -1)
     found = {}
     for key, histogram in histograms.items():
         histogram = {delay: n for delay, n in histogram.items() if n}
