@@ -130,7 +130,7 @@ def cohorts(engine: Engine, scope: Scope, now: datetime) -> Cohorts:
             cols = [table.gateway, table.sender, table.delay]
             when = or_(*(and_(time >= a, time < b) for a, b in ranges))
             where = [table.measure == "final", when, *rollup_scope(table, scope)]
-            query = select(*cols, func.sum(table.messages)).where(*where).group_by(*cols)
+            query: Any = select(*cols, func.sum(table.messages)).where(*where).group_by(*cols)
             for gateway, sender, delay, n in conn.execute(query):
                 histogram = histograms.setdefault((gateway, sender), {})
                 histogram[float(delay)] = histogram.get(float(delay), 0) + sign * int(n)
