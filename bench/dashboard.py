@@ -89,6 +89,10 @@ def page_functions(url: str, now_epoch: int, f: Any) -> dict[str, dict[str, Call
             "aging": lambda: backlog.aging(engine, f, now),
             "stuck": lambda: backlog.stuck(engine, f, timedelta(minutes=30), now),
             "time_to_final": lambda: backlog.time_to_final(engine, f),
+            "late": lambda: late.late(engine, f, now, timedelta(minutes=30)),
+            "late_previous": lambda: late.late_count(
+                engine, f, now - (f.end - f.start), timedelta(minutes=30)
+            ),
         },
         "errors": {
             **app,
@@ -110,10 +114,6 @@ def page_functions(url: str, now_epoch: int, f: Any) -> dict[str, dict[str, Call
         },
         "insights": {
             **app,
-            "late": lambda: late.late(engine, f, now, timedelta(minutes=30)),
-            "late_previous": lambda: late.late_count(
-                engine, f, now - (f.end - f.start), timedelta(minutes=30)
-            ),
             "receipt_coverage": lambda: insights.receipt_coverage(engine, f),
             "outcome_shift": lambda: insights.outcome_shift(engine, f),
             "gateway_curves": lambda: curves.gateway_curves(engine, f),

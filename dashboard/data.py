@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from dashboard import safe
 from db import roles
 from db.engine import DEFAULT_DATABASE_URL, database_url, make_readonly_engine
-from db.read import backlog, errors, health, history, messages, meta, overview, status
+from db.read import backlog, errors, health, history, late, messages, meta, overview, status
 from db.read.filters import Filters
 
 TTL = timedelta(seconds=10)
@@ -78,6 +78,17 @@ def aging(raw_url: str, filters: Filters, now: datetime) -> pd.DataFrame:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def stuck(raw_url: str, filters: Filters, minutes: int, now: datetime) -> pd.DataFrame:
     return backlog.stuck(engine(raw_url), filters, timedelta(minutes=minutes), now)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def late_messages(
+    raw_url: str, filters: Filters, minutes: int, now: datetime
+) -> tuple[pd.DataFrame, int, int]:
+    """The late messages, how many there are, and how many there were a period earlier."""
+    eng, fallback = engine(raw_url), timedelta(minutes=minutes)
+    rows, total = late.late(eng, filters, now, fallback)
+    earlier = late.late_count(eng, filters, now - (filters.end - filters.start), fallback)
+    return rows, total, earlier
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

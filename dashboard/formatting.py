@@ -45,6 +45,14 @@ def number(value: float | None, lang: Lang, digits: int = 0) -> str:
     return format_decimal(value, pattern, locale=_locale(lang))
 
 
+def delta_count(now: int, before: int, lang: Lang) -> str | None:
+    """A KPI tile's change in a count: "+3", "-1,204"; None when unchanged (no arrow)."""
+    change = now - before
+    if change == 0:
+        return None
+    return f"{'+' if change > 0 else '-'}{number(abs(change), lang)}"
+
+
 def percent(share: float | None, lang: Lang) -> str:
     """``0.77`` -> ``77.0%`` / ``77,0 %`` (the locale says where the sign goes)."""
     if share is None:

@@ -398,9 +398,16 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "ins_late_kpi": ("Late messages", "Zprávy po termínu"),
     "ins_late_delta": (
-        "{n} were late one period earlier",
-        "O jedno období dříve jich bylo po termínu {n}",
+        "All messages late now. The arrow compares with the same moment one period earlier "
+        "({at}), when {n} were late.",
+        "Všechny zprávy, které jsou po termínu teď. Šipka srovnává se stejným okamžikem o "
+        "jedno období dříve ({at}), kdy jich bylo po termínu {n}.",
     ),
+    "ins_late_moved": (
+        "Messages late for their kind are listed on the Backlog page.",
+        "Zprávy po termínu vzhledem ke svému druhu jsou na stránce Nedokončené.",
+    ),
+    "ins_late_basis": ("Limit from", "Limit podle"),
     "ins_late_none": (
         "No message is late for its kind.",
         "Žádná zpráva není pozdě vzhledem ke svému druhu.",

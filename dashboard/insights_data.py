@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.data import TTL, engine
-from db.read import completion, countries, curves, insights, late
+from db.read import completion, countries, curves, insights
 from db.read.filters import Filters
 
 
@@ -20,17 +20,6 @@ def receipt_coverage(raw_url: str, filters: Filters, offset: int) -> pd.DataFram
 @st.cache_data(ttl=TTL, show_spinner=False)
 def outcome_shift(raw_url: str, filters: Filters) -> pd.DataFrame:
     return insights.outcome_shift(engine(raw_url), filters)
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def late_messages(
-    raw_url: str, filters: Filters, minutes: int, now: datetime
-) -> tuple[pd.DataFrame, int, int]:
-    """The late messages, how many there are, and how many there were a period earlier."""
-    eng, fallback = engine(raw_url), timedelta(minutes=minutes)
-    rows, total = late.late(eng, filters, now, fallback)
-    earlier = late.late_count(eng, filters, now - (filters.end - filters.start), fallback)
-    return rows, total, earlier
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

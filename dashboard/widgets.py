@@ -50,8 +50,11 @@ def chart(
         st.plotly_chart(figure(data), width="stretch", key=key)
 
 
-def message_table(view: View, rows: pd.DataFrame, key: str) -> pd.Series | None:
-    """Show messages with masked numbers; return the selected row, if any."""
+def message_table(
+    view: View, rows: pd.DataFrame, key: str, extra: dict[str, list[str]] | None = None
+) -> pd.Series | None:
+    """Show messages with masked numbers (``extra`` columns after them); return the selected
+    row, if any."""
     lang = view.lang
     shown = pd.DataFrame(
         {
@@ -70,6 +73,8 @@ def message_table(view: View, rows: pd.DataFrame, key: str) -> pd.Series | None:
     )
     if "age_seconds" in rows:
         shown[t("age", lang)] = [age_text(a) for a in rows["age_seconds"]]
+    for label, values in (extra or {}).items():
+        shown[label] = values
     st.caption(t("select_message", lang))
     event = st.dataframe(
         shown,

@@ -29,6 +29,8 @@ NAMING = {
 # The non-final backlog: a partial index keeps it small at any table size.
 NON_FINAL = text("final_at IS NULL AND gave_up_at IS NULL")
 GAVE_UP_ONLY = text("final_at IS NULL AND gave_up_at IS NOT NULL")
+SLOW_SECONDS = 3600  # a final message this long after its first sighting is "slow"
+SLOW_FINAL = text(f"final_at IS NOT NULL AND final_at - first_seen_at >= {SLOW_SECONDS}")
 
 
 class Base(DeclarativeBase):
@@ -112,11 +114,21 @@ class Message(Base):
             sqlite_where=NON_FINAL,
             postgresql_where=NON_FINAL,
         ),
+        # Given up, and (below) final after an hour or more, by when they left, first sighting
+        # beside it: the messages in flight at an earlier moment without reading the others.
         Index(
             "ix_messages_gave_up_at",
             "gave_up_at",
+            "first_seen_at",
             sqlite_where=GAVE_UP_ONLY,
             postgresql_where=GAVE_UP_ONLY,
+        ),
+        Index(
+            "ix_messages_slow_final",
+            "final_at",
+            "first_seen_at",
+            sqlite_where=SLOW_FINAL,
+            postgresql_where=SLOW_FINAL,
         ),
         Index("ix_messages_sender_first_seen_at", "sender", "first_seen_at"),
         # Serves the stuck list and the backlog's age (covering it: states included).

@@ -316,3 +316,30 @@ def test_the_status_line_is_on_every_page_in_czech_with_czech_plurals(
         line = at.warning[0].value.replace("\xa0", " ")
         assert "3 zprávy bez výsledku, nejstarší 2 h" in line, line
         assert "kredit 980,00 Kč vydrží asi 18 d 9 h" in line, line
+
+
+LATE = {
+    "en": ("Late messages", "Limit from", "fixed threshold", "× 4.0"),
+    "cs": ("Zprávy po termínu", "Limit podle", "pevný práh", "× 4,0"),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "cs"])
+def test_the_backlog_page_lists_messages_late_for_their_kind_and_counts_them(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    kpi, basis, fixed, ratio = LATE[lang]
+    at = app(seeded_url, monkeypatch, lang=lang)
+    at.switch_page("views/backlog.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    # No kind has 50 final messages, so the fixed 30 min apply; requests are created 20 s
+    # before they are first seen. A day earlier only request 0901 existed, final by then.
+    late = [m for m in in_range() if m.outcome == "pending" and m.minutes_ago * 60 + 20 > 1800]
+    tile = next(m for m in at.metric if m.label == kpi)
+    assert tile.value == str(len(late)) and tile.proto.delta == f"+{len(late)}"
+    table = next(d.value for d in at.dataframe if basis in d.value.columns)
+    assert len(table) == len(late) and set(table[basis]) == {fixed}
+    # the oldest for its kind first: request 1002, 2 h old against 30 min, number masked
+    assert table.iloc[0, 1] == "420 601 ••• 203" and table.iloc[0, -1] == ratio
+    at.number_input(key="late_minutes").set_value(150).run()
+    assert next(m for m in at.metric if m.label == kpi).value == "0"

@@ -136,8 +136,10 @@ PARTIAL_INDEXES = {
     "ix_messages_backlog_sender": "messages (sender, first_seen_at, request_state, "
     "receipt_state) where final_at is null and gave_up_at is null",
     "ix_messages_final_at": "messages (final_at) where final_at is not null",
-    "ix_messages_gave_up_at": "messages (gave_up_at) "
+    "ix_messages_gave_up_at": "messages (gave_up_at, first_seen_at) "
     "where final_at is null and gave_up_at is not null",
+    "ix_messages_slow_final": "messages (final_at, first_seen_at) "
+    "where final_at is not null and final_at - first_seen_at >= 3600",
     "ix_rollup_messages_pending": "rollup_messages (hour, messages) where exit_hour = -1",
     "ix_alert_notifications_pending": "alert_notifications (next_attempt_at) "
     "where status = 'pending'",

@@ -8,8 +8,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
+from db.models import Message
 from db.read import completion, insights, late, significance, split
 from db.read.filters import Filters
 from db.records import NumberRecord, Observations, RequestRecord
@@ -245,6 +246,39 @@ def test_the_late_count_of_an_earlier_moment_counts_messages_final_since(
     assert total == 2 and set(rows["request_id"]) == {"young_then", "late_both"}
     narrowed = replace(day(LATE_NOW), sender="Bank")
     assert late.late_count(engine, narrowed, before, FALLBACK) == 0
+
+
+def test_the_late_count_of_an_earlier_moment_counts_slow_finals_and_given_up_messages(
+    engine: Engine,
+) -> None:
+    before = LATE_NOW - timedelta(hours=3)
+    waiting = [NumberRecord("420777123456", 2, 1, 1)]
+
+    def request(rid: str, created: datetime, left: datetime, final: bool) -> None:
+        """Pending from its creation (first seen 2 s later); final or given up at ``left``."""
+        listed = RequestRecord(rid, "lowcost", created, None, "Other", None, 2)
+        first = created + timedelta(seconds=2)
+        record(engine, Observations("acme", first, listed=[listed], statuses={rid: waiting}))
+        if final:
+            done = [NumberRecord("420777123456", 2, 1, 2)]
+            record(engine, Observations("acme", left, statuses={rid: done}))
+        else:  # no next poll: given up now
+            stop = Observations("acme", left, statuses={rid: waiting}, schedule=lambda _: None)
+            record(engine, stop)
+
+    # no cohort has samples: the fixed 30 min apply; "slow" is final an hour or more after
+    # its first sighting, and sits in an index of its own
+    request("slow_since", before - timedelta(hours=2), before + timedelta(hours=1), True)
+    request("slow_before", before - timedelta(hours=3), before - timedelta(minutes=10), True)
+    request("gave_up_since", before - timedelta(minutes=40), before + timedelta(minutes=30), False)
+    request("gave_up_before", before - timedelta(hours=2), before - timedelta(minutes=5), False)
+    request("young_gave_up", before - timedelta(minutes=10), before + timedelta(hours=1), False)
+    with engine.connect() as conn:
+        rows = conn.execute(select(Message.request_id, Message.gave_up_at)).all()
+    assert sum(gave_up is not None for _rid, gave_up in rows) == 3
+    # late then: slow_since (2 h old), gave_up_since (40 min); young_gave_up was 10 min old
+    assert late.late_count(engine, day(LATE_NOW), before, FALLBACK) == 2
+    assert late.late_count(engine, day(LATE_NOW), LATE_NOW, FALLBACK) == 0
 
 
 # -- completion curves --------------------------------------------------------------------

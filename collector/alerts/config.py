@@ -38,6 +38,8 @@ class Rule:
     runway: timedelta | None = None
     min_credit: float | None = None
     after: timedelta | None = None
+    # stuck only: count messages late for their kind (its p95, `age` as the fallback)
+    late: bool = False
 
     def figures(self) -> dict[str, Any]:
         """The thresholds as plain values, for the database and the dashboard."""
@@ -51,6 +53,8 @@ class Rule:
         for name in ("threshold", "min_count", "min_credit", "split_by"):
             if (value := getattr(self, name)) is not None:
                 out[name] = value
+        if self.late:
+            out["late"] = True
         return out
 
 
@@ -134,6 +138,7 @@ _FIELDS = {
     "runway": "duration",
     "min_credit": "number",
     "after": "duration",
+    "late": "bool",
 }
 
 
@@ -149,6 +154,8 @@ def _rule(name: str, base: Rule, table: Any, where: str) -> Rule:
         if kind == "bool":
             if not isinstance(raw, bool):
                 raise ConfigError(f"{at} must be true or false")
+            if key == "late" and name != "stuck":
+                raise ConfigError(f"{at}: only stuck can count late messages")
             value: Any = raw
         elif kind == "duration":
             value = _duration(at, raw)

@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, case, func, literal_column, select
 
-from collector.alerts.config import AlertSettings
+from collector.alerts.config import AlertSettings, Rule
+from db.cohorts import PENDING, Cohorts, Narrowed, age_at, cohorts, limit_column
 from db.credit import runway
 from db.models import ApiCall, Message
 from db.types import from_epoch
@@ -54,13 +55,16 @@ def measure(engine: Engine, account: str, settings: AlertSettings, now: datetime
     """Only what the enabled rules read."""
     rules = {r.name: r for r in settings.enabled()}
     agg = Aggregates()
+    stuck = rules.get("stuck")
+    # Each kind's usual time to final, from the delay rollups: a few hundred rows.
+    known = cohorts(engine, Narrowed(account), now) if stuck and stuck.late else None
     with engine.connect() as conn:
         if rule := rules.get("delivery_rate"):
             agg.delivery = _delivery(
                 conn, account, now - (rule.window or timedelta(0)), now, rule.split_by
             )
-        if rule := rules.get("stuck"):
-            agg.stuck = _stuck(conn, account, now - (rule.age or timedelta(0)), rule.split_by)
+        if stuck:
+            agg.stuck = _stuck(conn, account, now, stuck, known)
         if rule := rules.get("api_errors"):
             agg.calls = _calls(conn, account, now - (rule.window or timedelta(0)), now)
         agg.key_rejected_at = _key_rejected(conn, account)
@@ -88,14 +92,18 @@ def _delivery(
 
 
 def _stuck(
-    conn: Connection, account: str, before: datetime, split_by: str | None
+    conn: Connection, account: str, now: datetime, rule: Rule, known: Cohorts | None
 ) -> dict[str, tuple[int, datetime | None]]:
-    key = _split(split_by)
+    """Messages not final for longer than ``age`` (since first seen); or, with ``known``
+    cohorts, late for their kind: older than its p95 (since creation), ``age`` the fallback."""
+    key = _split(rule.split_by)
+    age = rule.age or timedelta(0)
+    if known is None:
+        older = Message.first_seen_at < now - age
+    else:
+        older = age_at(now) > limit_column(known, age)
     query = select(func.count(), func.min(Message.first_seen_at)).where(
-        Message.account == account,
-        Message.final_at.is_(None),
-        Message.gave_up_at.is_(None),
-        Message.first_seen_at < before,
+        Message.account == account, PENDING, older
     )
     rows = conn.execute(_grouped(query, key)).all()
     return {str(k or ""): (int(n), oldest) for n, oldest, k in rows if n}

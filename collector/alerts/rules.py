@@ -47,6 +47,7 @@ def stuck(rule: Rule, agg: Aggregates, now: datetime) -> list[Observation]:
         figures = {
             "count": count,
             "age": _seconds(rule.age),
+            "late": rule.late,
             "threshold": threshold,
             "oldest": (now - oldest).total_seconds() if oldest else 0.0,
         }

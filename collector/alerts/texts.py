@@ -6,6 +6,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from collector.alerts.rules import Observation
+from db.cohorts import BASELINE
+
+LATE_DAYS = BASELINE.days
 
 NAMES = {
     "delivery_rate": ("Delivery rate", "Úspěšnost doručení"),
@@ -62,6 +65,8 @@ def describe(obs: Observation, lang: str) -> str:
         return f"Delivered {pct} % of {f['n']} messages in the last {window} (threshold {limit} %)"
     if obs.rule == "stuck":
         age, oldest = duration(f["age"], lang), duration(f["oldest"], lang)
+        if f.get("late"):
+            return _late(f, age, oldest, cs)
         if cs:
             return (
                 f"{f['count']} zpráv bez konečného stavu déle než {age} "
@@ -111,6 +116,21 @@ def describe(obs: Observation, lang: str) -> str:
             return f"Žádné úspěšné volání API už {age} (práh {after})"
         return f"No successful API call for {age} (threshold {after})"
     return obs.rule
+
+
+def _late(f: dict[str, Any], age: str, oldest: str, cs: bool) -> str:
+    """The stuck rule counting messages late for their kind (LATE_DAYS of history)."""
+    if cs:
+        return (
+            f"{f['count']} zpráv bez konečného stavu déle, než jejich druh (brána a odesílatel) "
+            f"obvykle potřebuje: p95 za posledních {LATE_DAYS} dní, u druhů s málo zprávami "
+            f"{age} (práh {f['threshold']:g}); nejstarší {oldest}"
+        )
+    return (
+        f"{f['count']} messages not final for longer than their kind (gateway and sender) "
+        f"usually takes: the p95 of the last {LATE_DAYS} days, {age} for kinds with few "
+        f"messages (threshold {f['threshold']:g}); the oldest for {oldest}"
+    )
 
 
 def title(kind: str, rule: str, key: str, lang: str) -> str:

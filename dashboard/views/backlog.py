@@ -1,4 +1,5 @@
-"""Backlog page: what is not final yet, how old it is, what is stuck, how long final takes."""
+"""Backlog page: what is not final yet, how old it is, what is stuck or late for its kind,
+how long final takes."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import streamlit as st
 
 from dashboard import charts, controls, data, safe, status, widgets
 from dashboard.controls import View
-from dashboard.formatting import number
+from dashboard.formatting import age_text, delta_count, number, when
 from dashboard.i18n import t
+from db.cohorts import BASELINE, MIN_SAMPLES
 from db.read.history import AGE_BUCKETS
 
 ORDER = [label for label, _limit in AGE_BUCKETS]
@@ -20,6 +22,43 @@ def _minutes(raw: str) -> int:
     if not 0 <= value <= 100_000:
         raise ValueError(raw)
     return value
+
+
+def _late(view: View) -> None:
+    """Messages older than their kind (gateway x sender) usually takes, and how many."""
+    lang = view.lang
+    st.subheader(t("ins_late_title", lang))
+    st.caption(t("ins_late_help", lang, days=BASELINE.days, samples=MIN_SAMPLES))
+    minutes = int(
+        st.number_input(
+            t("ins_late_fallback", lang), min_value=1, value=30, step=5, key="late_minutes"
+        )
+    )
+    rows, total, earlier = data.late_messages(data.url(), view.filters, minutes, view.now)
+    then = view.now - (view.filters.end - view.filters.start)
+    st.metric(
+        t("ins_late_kpi", lang),
+        number(total, lang),
+        delta_count(total, earlier, lang),
+        delta_color="inverse",
+        help=t("ins_late_delta", lang, n=number(earlier, lang), at=when(then, view.tz, lang)),
+    )
+    if rows.empty:
+        st.success(t("ins_late_none", lang))
+        return
+    ages, limits = rows["age_seconds"], rows["limit_seconds"]
+    extra = {
+        t("ins_late_limit", lang): [age_text(s) for s in limits],
+        t("ins_late_basis", lang): [
+            t("ins_p95" if own else "ins_fixed", lang) for own in rows["cohort"]
+        ],
+        t("ins_late_ratio", lang): [
+            f"× {number(a / max(s, 1), lang, 1)}" for a, s in zip(ages, limits, strict=True)
+        ],
+    }
+    chosen = widgets.message_table(view, rows, key="late_table", extra=extra)
+    if chosen is not None:
+        widgets.timeline(view, chosen["account"], chosen["request_id"], chosen["number"])
 
 
 def render(view: View) -> None:
@@ -70,6 +109,8 @@ def render(view: View) -> None:
         chosen = widgets.message_table(view, stuck, key="stuck_table")
         if chosen is not None:
             widgets.timeline(view, chosen["account"], chosen["request_id"], chosen["number"])
+
+    _late(view)
 
     st.subheader(t("time_to_final", lang))
     speed = data.time_to_final(url, filters)

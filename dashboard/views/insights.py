@@ -1,4 +1,4 @@
-"""Insights page: messages late for their kind, receipt coverage, the outcome mix week on week."""
+"""Insights page: completion curves, receipt coverage, the outcome mix week on week."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ from dashboard.controls import View
 from dashboard.formatting import (
     age_text,
     country_name,
-    mask_number,
-    message_state,
     percent,
     state_label,
 )
@@ -100,53 +98,6 @@ def _shift(view: View) -> None:
         st.warning(t("ins_shift_found", lang, n=flagged))
     else:
         st.success(t("ins_shift_none", lang))
-
-
-def _late(view: View) -> None:
-    lang = view.lang
-    st.subheader(t("ins_late_title", lang))
-    st.caption(t("ins_late_help", lang, days=late.BASELINE.days, samples=late.MIN_SAMPLES))
-    minutes = int(
-        st.number_input(
-            t("ins_late_fallback", lang), min_value=1, value=30, step=5, key="late_minutes"
-        )
-    )
-    rows, total, earlier = insights_data.late_messages(data.url(), view.filters, minutes, view.now)
-    st.metric(
-        t("ins_late_kpi", lang),
-        total,
-        delta=total - earlier,
-        delta_color="inverse",
-        help=t("ins_late_delta", lang, n=earlier),
-    )
-    if rows.empty:
-        st.success(t("ins_late_none", lang))
-        return
-    st.dataframe(
-        pd.DataFrame(
-            {
-                t("request_id", lang): rows["request_id"],
-                t("number", lang): [mask_number(n, view.show_numbers) for n in rows["number"]],
-                t("sender", lang): rows["sender"],
-                t("gateway", lang): rows["gateway"],
-                t("state", lang): [
-                    message_state(r, c, lang)
-                    for r, c in zip(rows["request_state"], rows["receipt_state"], strict=True)
-                ],
-                t("age", lang): [age_text(a) for a in rows["age_seconds"]],
-                t("ins_late_limit", lang): [
-                    f"{age_text(s)} ({t('ins_p95' if c else 'ins_fixed', lang)})"
-                    for s, c in zip(rows["limit_seconds"], rows["cohort"], strict=True)
-                ],
-                t("ins_late_ratio", lang): [
-                    f"× {a / max(s, 1):.1f}"
-                    for a, s in zip(rows["age_seconds"], rows["limit_seconds"], strict=True)
-                ],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
-    )
 
 
 MAX_REQUEST_ID = 64  # the schema's width: anything longer names no request
@@ -298,7 +249,7 @@ def _countries(view: View) -> None:
 
 def render(view: View) -> None:
     st.header(t("insights", view.lang))
-    _late(view)
+    st.caption(t("ins_late_moved", view.lang))  # the list and its count: Backlog page
     _completion(view)
     _range_curves(view)
     _coverage(view)

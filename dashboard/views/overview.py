@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard import charts, controls, data, status, widgets
 from dashboard.controls import View
-from dashboard.formatting import age_text, number, percent, when
+from dashboard.formatting import age_text, delta_count, number, percent, when
 from dashboard.i18n import t
 from db.codes import Lang
 
@@ -23,13 +23,6 @@ def _delta_pp(now: float | None, before: float | None, lang: Lang) -> str | None
         return None  # an unchanged figure gets no arrow, not "↑ +0"
     unit = "p. b." if lang == "cs" else "pp"
     return f"{'+' if change > 0 else '-'}{number(abs(change), lang, 1)} {unit}"
-
-
-def _delta_count(now: int, before: int, lang: Lang) -> str | None:
-    change = now - before
-    if change == 0:
-        return None
-    return f"{'+' if change > 0 else '-'}{number(abs(change), lang)}"
 
 
 def render(view: View) -> None:
@@ -51,7 +44,7 @@ def render(view: View) -> None:
             "kpi_messages",
             "help_messages",
             number(k.messages, lang),
-            _delta_count(k.messages, p.messages, lang),
+            delta_count(k.messages, p.messages, lang),
             "off",
         ),
         (
@@ -72,14 +65,14 @@ def render(view: View) -> None:
             "kpi_pending",
             "help_pending",
             number(k.pending, lang),
-            _delta_count(k.pending, p.pending, lang),
+            delta_count(k.pending, p.pending, lang),
             "inverse",
         ),
         (
             "kpi_gave_up",
             "help_gave_up",
             number(k.gave_up, lang),
-            _delta_count(k.gave_up, p.gave_up, lang),
+            delta_count(k.gave_up, p.gave_up, lang),
             "inverse",
         ),
         (

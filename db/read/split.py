@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import ColumnElement, Engine, case, func, select
 
+from db.cohorts import percentiles  # noqa: F401 -- here too: shared with the pandas-free collector
 from db.models import (
     ApiCall,
     Message,
@@ -136,19 +137,6 @@ def _newest(engine: Engine, column: Any) -> int | None:
         _NEWEST.clear()
     _NEWEST[key] = (now, newest)
     return newest
-
-
-def percentiles(histogram: dict[float, int], quantiles: Sequence[float]) -> list[float]:
-    """The smallest value at or above each quantile of a {value: count} histogram."""
-    values = sorted(histogram)
-    total = sum(histogram.values())
-    picked, running, index = [], 0, 0
-    for q in quantiles:
-        while running + histogram[values[index]] < q * total and index < len(values) - 1:
-            running += histogram[values[index]]
-            index += 1
-        picked.append(float(values[index]))
-    return picked
 
 
 def _counts(
