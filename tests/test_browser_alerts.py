@@ -16,7 +16,7 @@ from db.migrate import upgrade
 from tests.alert_seed import seed_alerts
 from tests.conftest import ROOT
 from tests.seed import seed
-from tests.test_browser import ARTIFACTS, CHROMIUM_FLAGS, chromium, free_port
+from tests.test_browser import ARTIFACTS, CHROMIUM_FLAGS, SCREENSHOT, chromium, free_port
 
 pytestmark = pytest.mark.browser
 
@@ -79,7 +79,7 @@ def test_the_alerts_page_shows_a_firing_alert_and_its_history_in_chromium(dashbo
         expect(grids.nth(2)).to_contain_text("still firing")
         expect(grids.nth(2)).to_contain_text("MyShop")
         page.wait_for_timeout(500)
-        page.screenshot(path=str(ARTIFACTS / "page-alerts.png"), full_page=True)
+        page.screenshot(path=str(ARTIFACTS / "page-alerts.png"), full_page=True, timeout=SCREENSHOT)
         assert page.locator("[data-testid='stException']").count() == 0
 
         page.goto(f"{dashboard}/backlog?range=24h")

@@ -16,7 +16,7 @@ from db.migrate import upgrade
 from db.records import ApiCallRecord, NumberRecord, Observations, RequestRecord
 from db.write import record
 from tests.served import browser, streamlit
-from tests.test_browser import ARTIFACTS
+from tests.test_browser import ARTIFACTS, SCREENSHOT
 
 pytestmark = pytest.mark.browser
 PAGES = [
@@ -121,7 +121,11 @@ def test_hostile_text_renders_as_text_and_nothing_runs_or_loads(
         # Let every chart and table finish drawing (and any image try to load).
         page.wait_for_load_state("networkidle", timeout=60_000)
         page.wait_for_timeout(1000)
-        page.screenshot(path=str(ARTIFACTS / f"hostile-{path or 'overview'}.png"), full_page=True)
+        page.screenshot(
+            path=str(ARTIFACTS / f"hostile-{path or 'overview'}.png"),
+            full_page=True,
+            timeout=SCREENSHOT,
+        )
         assert page.locator("[data-testid='stException']").count() == 0
         # The checked-in config: no "Deploy" button or developer menu for visitors.
         assert page.get_by_role("button", name="Deploy").count() == 0

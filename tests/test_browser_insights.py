@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.seed import in_range
-from tests.test_browser import ARTIFACTS, CHROMIUM_FLAGS, chromium, dashboard  # noqa: F401
+from tests.test_browser import ARTIFACTS, CHROMIUM_FLAGS, SCREENSHOT, chromium, dashboard  # noqa: F401
 from tests.test_curves import across, level_time
 from tests.test_curves_app import seeded_requests
 
@@ -99,7 +99,9 @@ def test_the_insights_page_shows_coverage_and_the_outcome_mix_in_each_language(
         # the seed has no week-old messages and few final ones: nothing may be flagged
         expect(page.get_by_text(verdict, exact=True)).to_be_visible(timeout=60_000)
         page.wait_for_timeout(500)
-        page.screenshot(path=str(ARTIFACTS / f"page-insights-{lang}.png"), full_page=True)
+        page.screenshot(
+            path=str(ARTIFACTS / f"page-insights-{lang}.png"), full_page=True, timeout=SCREENSHOT
+        )
         assert page.locator("[data-testid='stException']").count() == 0
         browser.close()
 

@@ -12,7 +12,7 @@ from db.engine import make_engine
 from db.migrate import upgrade
 from tests.seed import MESSAGES, seed
 from tests.served import browser, streamlit
-from tests.test_browser import ARTIFACTS, free_port
+from tests.test_browser import ARTIFACTS, SCREENSHOT, free_port
 
 pytestmark = pytest.mark.browser
 # What must never reach a visitor who is not let in: senders, numbers, request ids.
@@ -116,7 +116,9 @@ def test_a_visitor_who_is_not_signed_in_sees_only_the_login_screen(dashboard: st
             page.wait_for_timeout(300)
             assert_no_data(page, frames)
         assert frames, "the page did talk to the server"
-        page.screenshot(path=str(ARTIFACTS / "login-screen.png"), full_page=True)
+        page.screenshot(
+            path=str(ARTIFACTS / "login-screen.png"), full_page=True, timeout=SCREENSHOT
+        )
         assert not refused
 
 
@@ -141,7 +143,9 @@ def test_an_allowed_user_sees_every_page_and_can_sign_out(dashboard: str) -> Non
             figures = page.get_by_test_id("stMetric").or_(page.get_by_test_id("stDataFrame"))
             expect(figures.first).to_be_visible(timeout=30_000)
             assert page.locator("[data-testid='stException']").count() == 0
-        page.screenshot(path=str(ARTIFACTS / "login-allowed.png"), full_page=True)
+        page.screenshot(
+            path=str(ARTIFACTS / "login-allowed.png"), full_page=True, timeout=SCREENSHOT
+        )
         page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out").click()
         end = page.get_by_role("button", name="End session")
         end.wait_for(timeout=30_000)
@@ -169,4 +173,6 @@ def test_a_signed_in_user_outside_the_allow_list_is_refused(dashboard: str) -> N
             expect(page.get_by_role("heading", name="Access refused")).to_be_visible(timeout=60_000)
         page.wait_for_timeout(300)
         assert_no_data(page, frames)
-        page.screenshot(path=str(ARTIFACTS / "login-refused.png"), full_page=True)
+        page.screenshot(
+            path=str(ARTIFACTS / "login-refused.png"), full_page=True, timeout=SCREENSHOT
+        )
