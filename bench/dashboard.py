@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 # Day buckets at Prague's local midnight, one or two hours off UTC's: a range holding a
-# clock change (custom_90d for seven months of the year) is read in pieces of one offset each.
+# clock change (custom_90d half the year round) is read in pieces of one offset each.
 ZONE = "Europe/Prague"
 RANGES = ("1h", "24h", "7d", "30d", "custom_90d")
 BY_SENDER_RANGES = ("24h", "30d")

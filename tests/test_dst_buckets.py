@@ -14,6 +14,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
+from dashboard import charts, widgets
+from dashboard.controls import View
 from dashboard.ranges import preset_range
 from db.read import errors, history, insights, overview, parts, split
 from db.read.filters import Filters
@@ -136,6 +138,11 @@ def week_or_month(case: Case) -> Filters:
     return Filters(start, end)
 
 
+def view_of(case: Case, f: Filters) -> View:
+    span = timedelta(days=case.days)
+    return View(f, "en", False, None, case.tz, case.instant, span)
+
+
 def assert_local_days(buckets: pd.Series, case: Case, f: Filters) -> list[datetime]:
     """Every bucket starts at a local midnight within the range; the buckets, in order."""
     found = sorted({pd.Timestamp(b).to_pydatetime() for b in buckets})
@@ -163,6 +170,11 @@ def test_outcome_over_time_has_a_bucket_per_local_day_holding_exactly_that_days_
             for row in data.itertuples()
         }
         assert got == expected, path
+    # Drawn in the zone's wall-clock time, every bar starts at 00:00 of its day.
+    axis = widgets.axis(view_of(case, f), None)
+    bars = charts.outcome_over_time(data, axis).data[0].x
+    assert {pd.Timestamp(x).time() for x in bars} == {time()}
+    assert len(bars) == len(expected)
 
 
 def test_errors_over_time_has_a_bucket_per_local_day_holding_exactly_that_days_failures(
@@ -219,3 +231,15 @@ def test_the_backlog_history_counts_the_messages_not_final_at_each_local_midnigh
         assert_local_days(heat["bucket"], case, f)
         per_bucket = heat.groupby("bucket")["messages"].sum()
         assert [int(per_bucket.get(pd.Timestamp(s), 0)) for s in starts] == expected, path
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.days == 30], ids=IDS[1:5:2] + IDS[4:5])
+def test_a_chart_axis_starting_where_the_data_does_starts_at_that_days_local_midnight(
+    case: Case,
+) -> None:
+    f = week_or_month(case)
+    first_day = case.now.date() - timedelta(days=12)  # before the clock change, if any
+    first = datetime.combine(first_day, time(15, 20), case.tz).astimezone(UTC)
+    axis = widgets.axis(view_of(case, f), first)
+    assert axis.bucket == 86400
+    assert axis.start == local_midnight(first_day, case.tz)
