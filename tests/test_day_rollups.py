@@ -15,6 +15,7 @@ from sqlalchemy import Engine, func, select
 from dashboard.ranges import preset_range
 from db.models import RollupOutcomes, RollupOutcomesDay
 from db.read import backlog, errors, health, history, insights, messages, overview, parts, split
+from db.read.buckets import buckets
 from db.read.filters import Filters
 from db.records import ApiCallRecord, NumberRecord, Observations, RequestRecord
 from db.write import record
@@ -179,3 +180,32 @@ def test_a_long_range_reads_day_rows_not_every_hour(engine: Engine) -> None:
     )
     sql = [str(q) for q in added]
     assert any("rollup_outcomes_day" in s for s in sql) and not taken
+
+
+def test_a_month_across_a_clock_change_reads_day_rows_and_only_the_change_day_by_the_hour() -> None:
+    now = datetime(2026, 11, 3, 14, 17, 7, tzinfo=UTC)
+    tz = ZoneInfo("Europe/Prague")
+    start, _now = preset_range(now, timedelta(days=30), tz)
+    step = buckets(Filters(start, now), 86400, "Europe/Prague")
+    first, end = int(start.timestamp()), int(now.timestamp()) // 3600 * 3600
+    plan = parts._plan(step.pieces, first, end)
+    days = sum(b - a for ranges in plan.days.values() for a, b in ranges) // 86400
+    hours = sum(b - a for a, b in plan.hours) // 3600
+    assert days >= 27, "the month is read from day rows"
+    # The 25-hour Sunday (22:00 UTC on the 24th to 23:00 UTC on the 25th) from its hours,
+    # next to the hours before midnight UTC on either side of it and at the range's ends.
+    change = (
+        int(datetime(2026, 10, 24, 22, tzinfo=UTC).timestamp()),
+        int(datetime(2026, 10, 25, 23, tzinfo=UTC).timestamp()),
+    )
+    assert any(a <= change[0] and change[1] <= b for a, b in plan.hours)
+    assert hours <= 25 + 2 * 24
+    added, taken = parts.rollup_queries(
+        RollupOutcomes,
+        RollupOutcomes.messages,
+        [step.expr(RollupOutcomes.hour).label("bucket")],
+        [],
+        (first, end),
+        step,
+    )
+    assert sum("rollup_outcomes_day" in str(q) for q in added) == 1 and len(taken) == 1
