@@ -23,9 +23,9 @@ log = logging.getLogger("bench.dashboard")
 ROOT = Path(__file__).resolve().parents[1]
 
 
-# Europe/Prague in winter: day buckets at local midnight, one hour off UTC's.
-OFFSET = 3600
-DAY = 86400
+# Day buckets at Prague's local midnight, one or two hours off UTC's: a range holding a
+# clock change (custom_90d half the year round) is read in pieces of one offset each.
+ZONE = "Europe/Prague"
 RANGES = ("1h", "24h", "7d", "30d", "custom_90d")
 BY_SENDER_RANGES = ("24h", "30d")
 
@@ -33,18 +33,22 @@ BY_SENDER_RANGES = ("24h", "30d")
 def range_filters(name: str, now_epoch: int, sender: str | None) -> Any:
     """The filters the dashboard sets for a preset (from its first bucket's start until now)
     or for a custom range of 90 whole local days ending today."""
-    from db.read.filters import Filters, sliding_start
+    from zoneinfo import ZoneInfo
+
+    from dashboard.ranges import custom_range, preset_range
+    from db.read.filters import Filters
     from db.types import from_epoch
 
-    now = from_epoch(now_epoch)
+    now, tz = from_epoch(now_epoch), ZoneInfo(ZONE)
     if name == "custom_90d":
-        local = now_epoch + OFFSET
-        tomorrow = local - local % DAY + DAY - OFFSET
-        return Filters(from_epoch(tomorrow - 90 * DAY), from_epoch(tomorrow), sender=sender)
+        today = now.astimezone(tz).date()
+        start, end = custom_range(today - timedelta(days=89), today, tz)
+        return Filters(start, end, sender=sender)
     span = {"1h": timedelta(hours=1), "24h": timedelta(hours=24)}.get(name) or timedelta(
         days=int(name.rstrip("d"))
     )
-    return Filters(sliding_start(now, span, OFFSET), now, sender=sender)
+    start, end = preset_range(now, span, tz)
+    return Filters(start, end, sender=sender)
 
 
 def page_functions(url: str, now_epoch: int, f: Any) -> dict[str, dict[str, Callable[[], Any]]]:
@@ -81,11 +85,11 @@ def page_functions(url: str, now_epoch: int, f: Any) -> dict[str, dict[str, Call
             "kpis_previous": lambda: overview.kpis(engine, f.previous()),
             "request_states": lambda: overview.request_state_distribution(engine, f),
             "receipts": lambda: overview.receipt_distribution(engine, f),
-            "outcome_over_time": lambda: overview.outcome_over_time(engine, f, seconds, OFFSET),
+            "outcome_over_time": lambda: overview.outcome_over_time(engine, f, seconds, ZONE),
         },
         "backlog": {
             **app,
-            "backlog_history": lambda: history.backlog_history(engine, f, seconds, OFFSET),
+            "backlog_history": lambda: history.backlog_history(engine, f, seconds, ZONE),
             "aging": lambda: backlog.aging(engine, f, now),
             "stuck": lambda: backlog.stuck(engine, f, timedelta(minutes=30), now),
             "time_to_final": lambda: backlog.time_to_final(engine, f),
@@ -96,7 +100,7 @@ def page_functions(url: str, now_epoch: int, f: Any) -> dict[str, dict[str, Call
         },
         "errors": {
             **app,
-            "errors_over_time": lambda: errors.errors_over_time(engine, f, seconds, OFFSET),
+            "errors_over_time": lambda: errors.errors_over_time(engine, f, seconds, ZONE),
             "error_table": lambda: errors.error_table(engine, f),
         },
         "messages": {
@@ -108,13 +112,13 @@ def page_functions(url: str, now_epoch: int, f: Any) -> dict[str, dict[str, Call
             **app,
             "last_calls": lambda: health.last_calls(engine, None),
             "runway": lambda: health.runway(engine, None, now),
-            "calls_over_time": lambda: health.calls_over_time(engine, f, max(60, seconds)),
+            "calls_over_time": lambda: health.calls_over_time(engine, f, max(60, seconds), ZONE),
             "latency": lambda: health.latency(engine, f),
-            "credit": lambda: health.credit_series(engine, f, max(60, seconds)),
+            "credit": lambda: health.credit_series(engine, f, max(60, seconds), ZONE),
         },
         "insights": {
             **app,
-            "receipt_coverage": lambda: insights.receipt_coverage(engine, f),
+            "receipt_coverage": lambda: insights.receipt_coverage(engine, f, ZONE),
             "outcome_shift": lambda: insights.outcome_shift(engine, f),
             "gateway_curves": lambda: curves.gateway_curves(engine, f),
             "incomplete_requests": lambda: curves.incomplete_requests(
@@ -247,7 +251,7 @@ def run(
                 loads.append(load_average())
                 figures = _child("--measure", url, str(meta["end"]), str(size), str(repeat))
                 runs.setdefault((engine_name, size), []).append(figures)
-    results: dict[str, Any] = {"load_average": loads, "offset": OFFSET}
+    results: dict[str, Any] = {"load_average": loads, "zone": ZONE}
     for (engine_name, size), measured in runs.items():
         url, meta = dbs[engine_name][size]
         figures = _median_of(measured)

@@ -14,7 +14,7 @@ import streamlit as st
 
 from dashboard import params, safe
 from dashboard.i18n import t
-from dashboard.ranges import custom_range, preset_range, previous_period, utc_offset
+from dashboard.ranges import custom_range, preset_range, previous_period
 from db.codes import Lang
 from db.read.filters import Filters, bucket_seconds
 
@@ -60,9 +60,9 @@ class View:
         return bucket_seconds(self.filters)
 
     @property
-    def offset(self) -> int:
-        """Seconds to add so that day buckets start at local midnight."""
-        return utc_offset(self.tz, self.now)
+    def zone(self) -> str:
+        """The zone's name, for the queries: their day buckets are its local days."""
+        return self.tz.key
 
     def local(self, value: datetime | None) -> str:
         return "—" if value is None else value.astimezone(self.tz).strftime("%Y-%m-%d %H:%M:%S")

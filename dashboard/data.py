@@ -59,15 +59,15 @@ def distributions(raw_url: str, filters: Filters) -> tuple[pd.DataFrame, pd.Data
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def outcome_over_time(raw_url: str, filters: Filters, seconds: int, offset: int) -> pd.DataFrame:
-    return overview.outcome_over_time(engine(raw_url), filters, seconds, offset)
+def outcome_over_time(raw_url: str, filters: Filters, seconds: int, zone: str) -> pd.DataFrame:
+    return overview.outcome_over_time(engine(raw_url), filters, seconds, zone)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def backlog_history(
-    raw_url: str, filters: Filters, seconds: int, offset: int
+    raw_url: str, filters: Filters, seconds: int, zone: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    return history.backlog_history(engine(raw_url), filters, seconds, offset)
+    return history.backlog_history(engine(raw_url), filters, seconds, zone)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -102,8 +102,8 @@ def time_to_final(raw_url: str, filters: Filters) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def errors_over_time(raw_url: str, filters: Filters, seconds: int, offset: int) -> pd.DataFrame:
-    return errors.errors_over_time(engine(raw_url), filters, seconds, offset)
+def errors_over_time(raw_url: str, filters: Filters, seconds: int, zone: str) -> pd.DataFrame:
+    return errors.errors_over_time(engine(raw_url), filters, seconds, zone)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -135,8 +135,8 @@ def last_calls(raw_url: str, account: str | None) -> health.LastCalls:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def calls_over_time(raw_url: str, filters: Filters, seconds: int) -> pd.DataFrame:
-    return health.calls_over_time(engine(raw_url), filters, seconds)
+def calls_over_time(raw_url: str, filters: Filters, seconds: int, zone: str) -> pd.DataFrame:
+    return health.calls_over_time(engine(raw_url), filters, seconds, zone)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -145,8 +145,8 @@ def latency(raw_url: str, filters: Filters) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def credit(raw_url: str, filters: Filters, seconds: int) -> pd.DataFrame:
-    return health.credit_series(engine(raw_url), filters, seconds)
+def credit(raw_url: str, filters: Filters, seconds: int, zone: str) -> pd.DataFrame:
+    return health.credit_series(engine(raw_url), filters, seconds, zone)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -13,8 +13,8 @@ from db.read.filters import Filters
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def receipt_coverage(raw_url: str, filters: Filters, offset: int) -> pd.DataFrame:
-    return insights.receipt_coverage(engine(raw_url), filters, offset)
+def receipt_coverage(raw_url: str, filters: Filters, zone: str) -> pd.DataFrame:
+    return insights.receipt_coverage(engine(raw_url), filters, zone)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -14,6 +14,7 @@ from dashboard.charts import Axis
 from dashboard.controls import View
 from dashboard.formatting import age_text, as_code, code_name, mask_number, message_state, when
 from dashboard.i18n import t
+from db.read.buckets import buckets
 
 # (largest span of data in seconds, bucket seconds): a young database shows minutes.
 STEPS = ((2 * 3600, 60), (12 * 3600, 300), (4 * 86400, 3600))
@@ -33,8 +34,8 @@ def axis(view: View, first: datetime | None) -> Axis:
     if first is not None and first > start:
         span = (filters.end - first).total_seconds()
         step = min(view.bucket, bucket_for(span))
-        at = int(first.timestamp()) + view.offset
-        start = max(start, datetime.fromtimestamp(at - at % step - view.offset, UTC))
+        at = buckets(filters, step, view.zone).start_of(int(first.timestamp()))
+        start = max(start, datetime.fromtimestamp(at, UTC))
     else:
         step = view.bucket
     return Axis(view.lang, view.tz, start, filters.end, step)

@@ -78,11 +78,11 @@ def test_receipt_coverage_splits_by_local_day(engine: Engine, rollups: bool) -> 
     send(engine, "d1", NOW - timedelta(hours=2), [(2, 2), (2, 0)])  # 10:00 UTC, Nov 20
     send(engine, "d2", NOW - timedelta(hours=14), [(2, 3), (2, 2), (2, 2)])  # 22:00, Nov 19
     # In Prague (UTC+1) the second request falls on Nov 19 at 23:00, in UTC+3 on Nov 20.
-    prague = insights.receipt_coverage(engine, day(), offset=3600)
+    prague = insights.receipt_coverage(engine, day(), "Europe/Prague")
     assert list(prague["sent"]) == [3, 2]
     assert list(prague["covered"]) == [3, 1]
     assert prague["day"].iloc[0] == datetime(2026, 11, 18, 23, tzinfo=UTC)
-    east = insights.receipt_coverage(engine, day(), offset=3 * 3600)
+    east = insights.receipt_coverage(engine, day(), "Europe/Istanbul")
     assert list(east["sent"]) == [5] and list(east["covered"]) == [4]
 
 

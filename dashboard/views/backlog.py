@@ -67,7 +67,7 @@ def render(view: View) -> None:
     status.show(view)
     st.subheader(t("backlog_over_time", lang))
     axis = widgets.axis(view, data.first_message(url, filters))
-    series, heat = data.backlog_history(url, filters, axis.bucket, view.offset)
+    series, heat = data.backlog_history(url, filters, axis.bucket, view.zone)
     widgets.chart(
         series,
         lambda d: charts.backlog_line(d, axis),

@@ -57,7 +57,7 @@ def render(view: View) -> None:
         st.info(t("calls_no_scope", lang))
     st.subheader(t("errors_over_time", lang))
     axis = widgets.axis(view, data.first_call(url, filters))
-    series = data.errors_over_time(url, filters, axis.bucket, view.offset)
+    series = data.errors_over_time(url, filters, axis.bucket, view.zone)
     if series.empty:
         st.success(t("no_errors", lang))
         return

@@ -71,7 +71,7 @@ def render(view: View) -> None:
 
     axis = widgets.axis(view, data.first_call(url, filters))
     st.subheader(t("calls_over_time", lang))
-    calls = data.calls_over_time(url, filters, axis.bucket)
+    calls = data.calls_over_time(url, filters, axis.bucket, view.zone)
     calls = safe.chart_column(safe.chart_column(calls, "method"), "outcome")
     widgets.chart(
         calls, lambda d: charts.calls_over_time(d, axis), t("no_calls", lang), key="calls_chart"
@@ -96,10 +96,10 @@ def render(view: View) -> None:
     with right:
         st.subheader(t("credit", lang))
         # Credit is sampled every few minutes, calls every few seconds: its own axis.
-        credit = data.credit(url, filters, 60)
+        credit = data.credit(url, filters, 60, view.zone)
         if not credit.empty:
             credit_axis = widgets.axis(view, credit["bucket"].min().to_pydatetime())
-            credit = data.credit(url, filters, credit_axis.bucket)
+            credit = data.credit(url, filters, credit_axis.bucket, view.zone)
         widgets.chart(
             credit,
             lambda d: charts.credit_line(d, credit_axis),

@@ -25,7 +25,7 @@ def _coverage(view: View) -> None:
     lang = view.lang
     st.subheader(t("ins_coverage_title", lang))
     st.caption(t("ins_coverage_help", lang))
-    days = insights_data.receipt_coverage(data.url(), view.filters, view.offset)
+    days = insights_data.receipt_coverage(data.url(), view.filters, view.zone)
     if days.empty:
         st.info(t("no_rows", lang))
         return

@@ -114,7 +114,7 @@ def render(view: View) -> None:
         )
     st.subheader(t("outcome_over_time", lang))
     axis = widgets.axis(view, data.first_message(url, filters))
-    outcome = data.outcome_over_time(url, filters, axis.bucket, view.offset)
+    outcome = data.outcome_over_time(url, filters, axis.bucket, view.zone)
     widgets.chart(
         outcome,
         lambda d: charts.outcome_over_time(d, axis),

@@ -11,8 +11,9 @@ from sqlalchemy import Engine, and_, func, or_, select
 from db.codes import error_info
 from db.days import DAY
 from db.models import ApiCall, RollupCalls
-from db.read.filters import Filters, bucket, to_times
-from db.read.split import call_counts, hourly, nullable, split
+from db.read.buckets import buckets
+from db.read.filters import Filters, to_times
+from db.read.split import call_counts, nullable, split
 from db.rollup import HOUR
 from db.types import from_epoch
 
@@ -85,17 +86,21 @@ def _failed(data: pd.DataFrame) -> pd.DataFrame:
 
 
 def errors_over_time(
-    engine: Engine, filters: Filters, seconds: int, offset: int = 0
+    engine: Engine, filters: Filters, seconds: int, zone: str = "UTC"
 ) -> pd.DataFrame:
-    """bucket, outcome, http_status, error_code, family, side, calls."""
+    """bucket, outcome, http_status, error_code, family, side, calls.
+
+    Day buckets are the local days of the time zone named ``zone``.
+    """
+    step = buckets(filters, seconds, zone)
     data = _failed(
         call_counts(
             engine,
             filters,
-            [bucket(RollupCalls.hour, seconds, offset).label("bucket"), *_codes(True)],
-            [bucket(ApiCall.started_at, seconds, offset).label("bucket"), *_codes(False)],
-            rollups=hourly(seconds, offset),
-            step=(seconds, offset),
+            [step.expr(RollupCalls.hour).label("bucket"), *_codes(True)],
+            [step.expr(ApiCall.started_at).label("bucket"), *_codes(False)],
+            rollups=step.hourly,
+            step=step,
         )
     )
     data = data.sort_values("bucket").reset_index(drop=True)
@@ -122,8 +127,9 @@ def error_table(engine: Engine, filters: Filters) -> pd.DataFrame:
 
 def _ends(engine: Engine, filters: Filters, seconds: int) -> set[int]:
     """The first and the last bucket with a failure of each kind, over whole hours."""
-    slot = bucket(RollupCalls.hour, seconds).label("slot")
-    found = call_counts(engine, filters, [*_codes(True), slot], [], step=(seconds, 0))
+    step = buckets(filters, seconds)
+    slot = step.expr(RollupCalls.hour).label("slot")
+    found = call_counts(engine, filters, [*_codes(True), slot], [], step=step)
     found = found[found["outcome"] != "ok"]
     grouped = found.groupby(["outcome", "http_status", "error_code"], dropna=False)["slot"]
     return {int(v) for v in grouped.agg(["min", "max"]).to_numpy().ravel()}

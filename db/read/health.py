@@ -11,9 +11,10 @@ from sqlalchemy import Connection, Engine, func, select
 
 from db.credit import Runway, runway  # noqa: F401 (the health page reads them here)
 from db.models import ApiCall, CreditSample, RollupCalls
+from db.read.buckets import buckets
 from db.read.errors import FAILURES
-from db.read.filters import Filters, bucket, frame, to_times
-from db.read.split import call_counts, hourly, percentiles
+from db.read.filters import Filters, frame, to_times
+from db.read.split import call_counts, percentiles
 from db.rollup import latency_sql
 
 
@@ -85,19 +86,18 @@ def last_calls(engine: Engine, account: str | None = None) -> LastCalls:
     return LastCalls(last_ok, last_call, error[0], error[1], error[2], error[3], *empty)
 
 
-def calls_over_time(engine: Engine, filters: Filters, seconds: int) -> pd.DataFrame:
-    """bucket, method, outcome, calls."""
+def calls_over_time(
+    engine: Engine, filters: Filters, seconds: int, zone: str = "UTC"
+) -> pd.DataFrame:
+    """bucket, method, outcome, calls; day buckets are the local days of ``zone``."""
+    step = buckets(filters, seconds, zone)
     data = call_counts(
         engine,
         filters,
-        [
-            bucket(RollupCalls.hour, seconds).label("bucket"),
-            RollupCalls.method,
-            RollupCalls.outcome,
-        ],
-        [bucket(ApiCall.started_at, seconds).label("bucket"), ApiCall.method, ApiCall.outcome],
-        rollups=hourly(seconds),
-        step=(seconds, 0),
+        [step.expr(RollupCalls.hour).label("bucket"), RollupCalls.method, RollupCalls.outcome],
+        [step.expr(ApiCall.started_at).label("bucket"), ApiCall.method, ApiCall.outcome],
+        rollups=step.hourly,
+        step=step,
     ).rename(columns={"n": "calls"})
     data = data.sort_values("bucket").reset_index(drop=True)
     data["bucket"] = to_times(data["bucket"].astype("int64"))
@@ -122,9 +122,11 @@ def latency(engine: Engine, filters: Filters) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["method", "p50_ms", "p95_ms", "calls"])
 
 
-def credit_series(engine: Engine, filters: Filters, seconds: int) -> pd.DataFrame:
-    """bucket, credit — the lowest credit seen in each bucket."""
-    slot = bucket(CreditSample.observed_at, seconds).label("bucket")
+def credit_series(
+    engine: Engine, filters: Filters, seconds: int, zone: str = "UTC"
+) -> pd.DataFrame:
+    """bucket, credit — the lowest credit seen in each bucket (local days of ``zone``)."""
+    slot = buckets(filters, seconds, zone).expr(CreditSample.observed_at).label("bucket")
     scope = [CreditSample.account == filters.account] if filters.account else []
     query = (
         select(slot, func.min(CreditSample.credit).label("credit"))

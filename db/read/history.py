@@ -11,8 +11,9 @@ from sqlalchemy import Engine, func, select
 
 from db.models import Message, RollupOutcomes
 from db.read import split as split_module
-from db.read.filters import Filters, bucket, epoch, to_times
-from db.read.split import hourly, rollup_scope
+from db.read.buckets import Buckets, buckets
+from db.read.filters import Filters, epoch, to_times
+from db.read.split import rollup_scope
 from db.rollup import HOUR, NOT_LEFT, STATUS
 
 # (label, upper bound in seconds); the last bucket is open-ended.
@@ -34,8 +35,8 @@ EMPTY_SERIES = pd.DataFrame(
 EMPTY_HEATMAP = pd.DataFrame(columns=["bucket", "age", "messages"])
 
 
-def _use_rollups(seconds: int, offset: int) -> bool:
-    return split_module.ROLLUPS and hourly(seconds, offset)
+def _use_rollups(step: Buckets) -> bool:
+    return split_module.ROLLUPS and step.hourly
 
 
 class Spans(NamedTuple):
@@ -97,7 +98,7 @@ def _spans(engine: Engine, filters: Filters, since: int | None = None) -> Spans:
 
 
 def _rollup_spans(
-    engine: Engine, filters: Filters, first: int, seconds: int, offset: int, before: int
+    engine: Engine, filters: Filters, first: int, step: Buckets, before: int
 ) -> Spans:
     """Rollup rows of hours before ``before`` in the backlog at some bucket end from ``first``.
 
@@ -111,8 +112,7 @@ def _rollup_spans(
     # "+ 0": the hour bound must not tempt SQLite into walking the primary key over every
     # hour before the end; the exit hour's index is the narrow one.
     scope = [r.hour + 0 < min(before, int(filters.end.timestamp())), *rollup_scope(r, filters)]
-    hourly_ends = seconds == HOUR and offset % HOUR == 0
-    left = r.exit_hour if hourly_ends else bucket(r.exit_hour, seconds, offset)
+    left = r.exit_hour if step.seconds == HOUR else step.expr(r.exit_hour)
     parts = (
         (left, [r.exit_hour >= first, left > r.hour]),
         (r.exit_hour, [r.exit_hour == NOT_LEFT]),
@@ -128,10 +128,10 @@ def _rollup_spans(
     )
 
 
-def _edges(filters: Filters, seconds: int, offset: int) -> np.ndarray:
+def _edges(filters: Filters, step: Buckets) -> np.ndarray:
+    """The edges of the last 200 buckets: each bucket's start, then the last one's end."""
     start, end = int(filters.start.timestamp()), int(filters.end.timestamp())
-    first = start - (start + offset) % seconds
-    return np.arange(first + seconds, end + seconds, seconds, dtype="int64")[-200:]
+    return np.asarray(step.edges(start, end), dtype="int64")[-201:]
 
 
 def _present(spans: Spans, ends: np.ndarray) -> np.ndarray:
@@ -142,18 +142,23 @@ def _present(spans: Spans, ends: np.ndarray) -> np.ndarray:
 
 
 def backlog_history(
-    engine: Engine, filters: Filters, seconds: int, offset: int = 0
+    engine: Engine, filters: Filters, seconds: int, zone: str = "UTC"
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The backlog over time and its age heatmap, from one read of the backlog's spans."""
-    ends = _edges(filters, seconds, offset)
-    rollups = _use_rollups(seconds, offset)
+    """The backlog over time and its age heatmap, from one read of the backlog's spans.
+
+    Day buckets are the local days of the time zone named ``zone``, each measured at its end.
+    """
+    step = buckets(filters, seconds, zone)
+    edges = _edges(filters, step)
+    starts, ends = edges[:-1], edges[1:]
+    rollups = _use_rollups(step)
     if not len(ends):
         return EMPTY_SERIES.copy(), EMPTY_HEATMAP.copy()
     if rollups:
         # The last two hours row by row: a message there is aged to the second, not from
         # the middle of its hour (the current column would read 30 min for a 4-min-old one).
         young = int(filters.end.timestamp()) // HOUR * HOUR - HOUR
-        old = _rollup_spans(engine, filters, int(ends[0]) - seconds, seconds, offset, young)
+        old = _rollup_spans(engine, filters, int(starts[0]), step, young)
         old = old._replace(first_seen=old.first_seen + HOUR // 2)
         spans = Spans(
             *(np.concatenate(p) for p in zip(old, _spans(engine, filters, young), strict=True))
@@ -166,33 +171,35 @@ def backlog_history(
     # four minutes old is "< 5 min" here as on the bar chart beside it.
     at = np.minimum(ends, int(filters.end.timestamp()))
     mask = _present(spans, at)
-    series = _series(spans, ends, mask, seconds)
-    return series, _heatmap(spans, ends, at, mask, seconds)
+    series = _series(spans, starts, mask)
+    return series, _heatmap(spans, starts, at, mask)
 
 
 def backlog_over_time(
-    engine: Engine, filters: Filters, seconds: int, offset: int = 0
+    engine: Engine, filters: Filters, seconds: int, zone: str = "UTC"
 ) -> pd.DataFrame:
     """bucket, not_final, then the same split by how those messages ended (or not yet).
 
     Columns delivered, failed, pending and gave_up add up to not_final at each bucket end.
     """
-    return backlog_history(engine, filters, seconds, offset)[0]
+    return backlog_history(engine, filters, seconds, zone)[0]
 
 
-def aging_heatmap(engine: Engine, filters: Filters, seconds: int, offset: int = 0) -> pd.DataFrame:
+def aging_heatmap(
+    engine: Engine, filters: Filters, seconds: int, zone: str = "UTC"
+) -> pd.DataFrame:
     """bucket, age, messages — at the end of each bucket, how old the not-final messages were.
 
     In hourly views a message older than the last two hours is aged from the middle of its hour.
     """
-    return backlog_history(engine, filters, seconds, offset)[1]
+    return backlog_history(engine, filters, seconds, zone)[1]
 
 
-def _series(spans: Spans, ends: np.ndarray, mask: np.ndarray, seconds: int) -> pd.DataFrame:
+def _series(spans: Spans, starts: np.ndarray, mask: np.ndarray) -> pd.DataFrame:
     weighted = mask * spans.n[None, :]
     result = pd.DataFrame(
         {
-            "bucket": to_times(pd.Series(ends - seconds)),
+            "bucket": to_times(pd.Series(starts)),
             "not_final": weighted.sum(axis=1).astype("int64"),
         }
     )
@@ -202,22 +209,20 @@ def _series(spans: Spans, ends: np.ndarray, mask: np.ndarray, seconds: int) -> p
     return result
 
 
-def _heatmap(
-    spans: Spans, ends: np.ndarray, at: np.ndarray, mask: np.ndarray, seconds: int
-) -> pd.DataFrame:
+def _heatmap(spans: Spans, starts: np.ndarray, at: np.ndarray, mask: np.ndarray) -> pd.DataFrame:
     # Rollup rows stand at the middle of their hour (set when read), raw rows at their second.
     seen = spans.first_seen.astype("int64")
     limits = [limit for _label, limit in AGE_BUCKETS if limit is not None]
     # (end, span) -> age bucket index; then sum the counts per (end, bucket) in one pass.
     which = np.searchsorted(limits, at[:, None] - seen[None, :], side="right")
-    counts = np.zeros((len(ends), len(AGE_BUCKETS)), dtype="int64")
+    counts = np.zeros((len(starts), len(AGE_BUCKETS)), dtype="int64")
     weights = np.broadcast_to(spans.n[None, :], mask.shape)
-    rows = np.broadcast_to(np.arange(len(ends))[:, None], mask.shape)
+    rows = np.broadcast_to(np.arange(len(starts))[:, None], mask.shape)
     np.add.at(counts, (rows[mask], which[mask]), weights[mask])
     end_index, age_index = np.nonzero(counts)
     return pd.DataFrame(
         {
-            "bucket": to_times(pd.Series(ends[end_index] - seconds)),
+            "bucket": to_times(pd.Series(starts[end_index])),
             "age": [AGE_BUCKETS[i][0] for i in age_index],
             "messages": counts[end_index, age_index],
         }

@@ -11,9 +11,10 @@ from sqlalchemy import Engine, case, func, or_
 
 from db.codes import RECEIPT_FINAL
 from db.models import Message, RollupMessages
-from db.read.filters import Filters, bucket, to_times
+from db.read.buckets import buckets
+from db.read.filters import Filters, to_times
 from db.read.significance import shifts
-from db.read.split import hourly, message_counts
+from db.read.split import message_counts
 
 DAY = 86400
 WEEK = timedelta(days=7)
@@ -29,27 +30,29 @@ def _final_receipt(column: object) -> object:
     return case((column.in_(sorted(RECEIPT_FINAL)), 1), else_=0)  # type: ignore[attr-defined]
 
 
-def receipt_coverage(engine: Engine, filters: Filters, offset: int = 0) -> pd.DataFrame:
+def receipt_coverage(engine: Engine, filters: Filters, zone: str = "UTC") -> pd.DataFrame:
     """gateway, day, sent, covered, coverage — sent messages and those with a final receipt.
 
-    Days are local (``offset`` seconds east of UTC) and by when a message was first seen.
+    Days are the local days of the time zone named ``zone``, by when a message was first seen.
     """
+    step = buckets(filters, DAY, zone)
     data = message_counts(
         engine,
         filters,
         [
             _R.gateway.label("gateway"),
-            bucket(_R.hour, DAY, offset).label("day"),
+            step.expr(_R.hour).label("day"),
             _final_receipt(_R.receipt_state).label("covered"),  # type: ignore[attr-defined]
         ],
         [
             func.coalesce(Message.gateway, "").label("gateway"),
-            bucket(Message.first_seen_at, DAY, offset).label("day"),
+            step.expr(Message.first_seen_at).label("day"),
             _final_receipt(Message.receipt_state).label("covered"),  # type: ignore[attr-defined]
         ],
         rollup_where=[SENT_ROLLUP],
         raw_where=[SENT_RAW],
-        rollups=hourly(DAY, offset),
+        rollups=step.hourly,
+        step=step,
     )
     table: dict[tuple[str, int], list[int]] = {}
     for gw, day, covered, n in zip(

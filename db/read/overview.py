@@ -10,8 +10,9 @@ import pandas as pd
 from sqlalchemy import Engine, and_, case, func, select
 
 from db.models import ApiCall, Message, RollupCalls, RollupMessages, RollupOutcomes
-from db.read.filters import Filters, bucket, to_times
-from db.read.split import call_counts, hourly, message_counts, nullable
+from db.read.buckets import buckets
+from db.read.filters import Filters, to_times
+from db.read.split import call_counts, message_counts, nullable
 from db.rollup import STATUS
 
 DELIVERED = and_(Message.final_at.is_not(None), Message.receipt_state == 2)
@@ -88,17 +89,21 @@ def receipt_distribution(engine: Engine, filters: Filters) -> pd.DataFrame:
 
 
 def outcome_over_time(
-    engine: Engine, filters: Filters, seconds: int, offset: int = 0
+    engine: Engine, filters: Filters, seconds: int, zone: str = "UTC"
 ) -> pd.DataFrame:
-    """bucket, delivered, failed, pending, gave_up — by when messages were first seen."""
+    """bucket, delivered, failed, pending, gave_up — by when messages were first seen.
+
+    Day buckets are the local days of the time zone named ``zone``.
+    """
+    step = buckets(filters, seconds, zone)
     data = message_counts(
         engine,
         filters,
-        [bucket(RollupOutcomes.hour, seconds, offset).label("bucket"), RollupOutcomes.status],
-        [bucket(Message.first_seen_at, seconds, offset).label("bucket"), STATUS.label("status")],
-        rollups=hourly(seconds, offset),
+        [step.expr(RollupOutcomes.hour).label("bucket"), RollupOutcomes.status],
+        [step.expr(Message.first_seen_at).label("bucket"), STATUS.label("status")],
+        rollups=step.hourly,
         table=RollupOutcomes,
-        step=(seconds, offset),
+        step=step,
     )
     # A few hundred rows at most: a dict beats pivot_table here.
     table: dict[int, dict[str, int]] = {}

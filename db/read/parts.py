@@ -5,16 +5,20 @@ A chart with day buckets at local midnight cannot take a UTC day row as it is: t
 to the bucket holding most of its day, and the few "spill" hours that belong to the
 neighbouring bucket are moved over from the hourly rollup (added there, taken out here).
 Exact for any whole-hour offset, at most twelve hourly reads per day (one for Prague).
+Across a clock change each stretch of one offset is read so, with its own offset, and the
+day of the change (23 or 25 hours) from its hours.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_, func, or_, select
 from sqlalchemy.sql import visitors
 
 from db.days import BY_HOURLY, DAY
+from db.read.buckets import Buckets, Piece
 from db.rollup import HOUR
 
 # Tests switch this off to check that the day rollups answer exactly what the hours do.
@@ -66,11 +70,11 @@ def rollup_queries(
     cols: list[Any],
     where: list[ColumnElement[bool]],
     hours: tuple[int, int],
-    step: tuple[int, int] | None,
+    step: Buckets | None,
 ) -> tuple[list[Any], list[Any]]:
     """Queries (added, subtracted) counting ``cols`` over the hours [first, end).
 
-    ``step`` is the chart's (bucket seconds, offset) when ``cols`` bucket the hour, else None.
+    ``step`` is the chart's buckets when ``cols`` bucket the hour, else None.
     """
     hourly: Table = model.__table__
     hour = model.hour
@@ -79,39 +83,81 @@ def rollup_queries(
     def on_hours(*conditions: Any, columns: list[Any] = cols) -> Any:
         return select(*columns, func.sum(total)).where(*conditions, *where).group_by(*columns)
 
+    whole: tuple[list[Any], list[Any]] = [on_hours(hour >= first, hour < end)], []
     pair = BY_HOURLY.get(hourly.name)
-    first_day, end_day = -(-first // DAY) * DAY, end // DAY * DAY
-    if (
-        not DAYS
-        or pair is None
-        or first_day >= end_day
-        or (step is not None and step[0] % DAY != 0)
-    ):
-        return [on_hours(hour >= first, hour < end)], []
-    offset = step[1] % DAY if step is not None else 0
-    shift = 0 if offset <= DAY // 2 else DAY - HOUR  # where in its day a day row is placed
+    if not DAYS or pair is None or (step is not None and step.seconds % DAY != 0):
+        return whole
+    pieces = step.pieces if step is not None else (Piece(first, end, 0),)
+    plan = _plan(pieces, first, end)
+    if not plan.days:
+        return whole
     day = pair.daily.c.day
-    try:
-        placed = day + shift if shift else day
-        day_cols = [adapt(c, hourly, pair.daily, placed) for c in cols]
-        day_where = [adapt(c, hourly, pair.daily, placed) for c in where]
-        day_total = adapt(total, hourly, pair.daily, placed)
-    except NoDayColumn:
-        return [on_hours(hour >= first, hour < end)], []
-    added = [
-        select(*day_cols, func.sum(day_total))
-        .where(day >= first_day, day < end_day, *day_where)
-        .group_by(*day_cols)
-    ]
-    around = [and_(hour >= a, hour < b) for a, b in ((first, first_day), (end_day, end)) if a < b]
-    if around:
-        added.append(on_hours(or_(*around)))
-    if not offset:
-        return added, []
-    # The spill hours listed, not filtered: each is an index probe, not a scan of every hour.
-    moved = range(DAY - offset, DAY) if shift == 0 else range(0, DAY - offset)
-    spill = [day + at for day in range(first_day, end_day, DAY) for at in moved[::HOUR]]
-    in_days = (hour.in_(spill),)
-    as_placed = [adapt(c, hourly, hourly, hour - hour % DAY + shift) for c in cols]
-    added.append(on_hours(*in_days))
-    return added, [on_hours(*in_days, columns=as_placed)]
+    added: list[Any] = []
+    subtracted: list[Any] = []
+    for shift, ranges in sorted(plan.days.items()):
+        try:
+            placed = day + shift if shift else day
+            day_cols = [adapt(c, hourly, pair.daily, placed) for c in cols]
+            day_where = [adapt(c, hourly, pair.daily, placed) for c in where]
+            day_total = adapt(total, hourly, pair.daily, placed)
+        except NoDayColumn:
+            return whole
+        added.append(
+            select(*day_cols, func.sum(day_total))
+            .where(_within(day, ranges), *day_where)
+            .group_by(*day_cols)
+        )
+        spill = plan.spill.get(shift)
+        if spill:
+            # The spill hours listed, not filtered: each is an index probe, not a scan.
+            as_placed = [adapt(c, hourly, hourly, hour - hour % DAY + shift) for c in cols]
+            added.append(on_hours(hour.in_(spill)))
+            subtracted.append(on_hours(hour.in_(spill), columns=as_placed))
+    if plan.hours:
+        added.append(on_hours(_within(hour, plan.hours)))
+    return added, subtracted
+
+
+@dataclass
+class _Plan:
+    """What to read: days from the day rollup, hours from the hourly one, by placement."""
+
+    hours: list[tuple[int, int]] = field(default_factory=list)
+    days: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    spill: dict[int, list[int]] = field(default_factory=dict)
+
+    def hours_of(self, start: int, end: int) -> None:
+        if start >= end:
+            return
+        if self.hours and self.hours[-1][1] == start:
+            self.hours[-1] = (self.hours[-1][0], end)
+        else:
+            self.hours.append((start, end))
+
+
+def _plan(pieces: tuple[Piece, ...], first: int, end: int) -> _Plan:
+    """Each piece of one offset read as whole UTC days and the hours around them; a day on
+    which the clocks change (a piece of one bucket) from its hours."""
+    plan = _Plan()
+    for piece in pieces:
+        start, stop = max(piece.start, first), min(piece.end, end)
+        if start >= stop:
+            continue
+        first_day, end_day = -(-start // DAY) * DAY, stop // DAY * DAY
+        if piece.offset is None or first_day >= end_day:
+            plan.hours_of(start, stop)
+            continue
+        offset = piece.offset % DAY
+        shift = 0 if offset <= DAY // 2 else DAY - HOUR  # where in its day a day row is placed
+        plan.hours_of(start, first_day)
+        plan.days.setdefault(shift, []).append((first_day, end_day))
+        if offset:
+            moved = range(DAY - offset, DAY) if shift == 0 else range(0, DAY - offset)
+            days = range(first_day, end_day, DAY)
+            plan.spill.setdefault(shift, []).extend(d + at for d in days for at in moved[::HOUR])
+        plan.hours_of(end_day, stop)
+    return plan
+
+
+def _within(column: Any, ranges: list[tuple[int, int]]) -> ColumnElement[bool]:
+    return or_(*(and_(column >= a, column < b) for a, b in ranges))

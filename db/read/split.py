@@ -20,6 +20,7 @@ from db.models import (
     RollupMessages,
     RollupOutcomes,
 )
+from db.read.buckets import Buckets
 from db.read.filters import Filters
 from db.read.parts import rollup_queries, rollup_scope
 from db.rollup import HOUR
@@ -35,11 +36,6 @@ class Split:
     end_hour: int | None
     edges: tuple[Filters, ...]  # raw tables serve these
     outside: tuple[Filters, ...] = ()  # raw rows to take back out of the rollup hours
-
-
-def hourly(seconds: int, offset: int = 0) -> bool:
-    """Can buckets of this size be built from hourly rollup rows?"""
-    return seconds % HOUR == 0 and offset % HOUR == 0
 
 
 def _span(start: int, end: int, newest: int) -> int:
@@ -148,11 +144,11 @@ def _counts(
     cols: tuple[Sequence[Any], Sequence[Any]],
     where: tuple[Sequence[ColumnElement[bool]], Sequence[ColumnElement[bool]]],
     rollups: bool,
-    step: tuple[int, int] | None,
+    step: Buckets | None,
 ) -> pd.DataFrame:
     """Whole hours from the ``rollup`` (table, count column), partial hours from ``raw`` rows.
 
-    ``step`` is (bucket seconds, offset) when the columns bucket by time.
+    ``step`` is the chart's buckets when the columns bucket by time.
     """
     table, total = rollup
     parts = split_at(engine, filters, time_column, rollups)
@@ -183,13 +179,13 @@ def message_counts(
     raw_where: Sequence[ColumnElement[bool]] = (),
     rollups: bool = True,
     table: type[RollupMessages] | type[RollupOutcomes] | type[RollupCountries] = RollupMessages,
-    step: tuple[int, int] | None = None,
+    step: Buckets | None = None,
 ) -> pd.DataFrame:
     """Messages first seen in the range, counted by the given (equally labelled) columns.
 
     ``table`` is the rollup the ``rollup_cols`` belong to: rollup_outcomes has a third of
-    the rows, for counts that need no request state or receipt. ``step``: (bucket seconds,
-    offset) when the columns bucket the time.
+    the rows, for counts that need no request state or receipt. ``step``: the buckets when
+    the columns bucket the time.
     """
     return _counts(
         engine,
@@ -210,11 +206,11 @@ def call_counts(
     rollup_cols: Sequence[Any],
     raw_cols: Sequence[Any],
     rollups: bool = True,
-    step: tuple[int, int] | None = None,
+    step: Buckets | None = None,
 ) -> pd.DataFrame:
     """API calls started in the range, counted by the given (equally labelled) columns.
 
-    ``step``: (bucket seconds, offset) when the columns bucket the time.
+    ``step``: the buckets when the columns bucket the time.
     """
     return _counts(
         engine,
