@@ -5,10 +5,13 @@
 #
 #   RUNS=10 contrib/soak.sh            # logs in test-artifacts/soak/
 #   BURNERS=0 RUNS=3 contrib/soak.sh   # the same without the competing processes
+#   FIRST=reverse RUNS=1 contrib/soak.sh   # start with the reversed order
 set -uo pipefail
 cd "$(dirname "$0")/.."
 runs=${RUNS:-10}
 burners=${BURNERS:-2}
+flip=0
+[ "${FIRST:-forward}" = reverse ] && flip=1
 logs=test-artifacts/soak
 mkdir -p "$logs"
 
@@ -21,7 +24,7 @@ for _ in $(seq "$burners"); do
 done
 
 for i in $(seq "$runs"); do
-    if [ $((i % 2)) -eq 0 ]; then order=reverse; extra="--reverse"; else order=forward; extra=""; fi
+    if [ $(((i + flip) % 2)) -eq 0 ]; then order=reverse; extra="--reverse"; else order=forward; extra=""; fi
     log="$logs/run-$i-$order.log"
     started=$(date +%s)
     PYTEST_ADDOPTS="$extra" make test >"$log" 2>&1
