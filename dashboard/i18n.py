@@ -419,12 +419,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "ins_curve_title": ("Completion curve of a request", "Průběh dokončení požadavku"),
     "ins_curve_help": (
         "The share of a request's numbers that are final against minutes since the request "
-        "was created, beside its kind's curve (same gateway and sender, all their messages of "
-        "the last 7 days pooled; from the delay rollup, in its steps). Also as ?request= in "
-        "the URL.",
+        "was created, beside its kind's curves (same gateway and sender, last 7 days): the "
+        "median request's (dashed, on the grid of the curves below) and all their messages "
+        "pooled (dotted, from the delay rollup, in its steps). Also as ?request= in the URL.",
         "Podíl čísel požadavku s konečným stavem podle minut od vytvoření požadavku, vedle "
-        "křivky jeho druhu (stejná brána a odesílatel, všechny jejich zprávy za posledních "
-        "7 dní dohromady; z agregace zpoždění, v jejích krocích). Také jako ?request= v URL.",
+        "křivek jeho druhu (stejná brána a odesílatel, posledních 7 dní): mediánového "
+        "požadavku (čárkovaně, v krocích křivek níže) a všech jejich zpráv dohromady "
+        "(tečkovaně, z agregace zpoždění, v jejích krocích). Také jako ?request= v URL.",
     ),
     "ins_curve_missing": ("No request with this id.", "Požadavek s tímto číslem není."),
     "ins_curve_about": (
@@ -434,7 +435,14 @@ LABELS: dict[str, tuple[str, str]] = {
         "jeho druh měl za posledních 7 dní zpráv: {cohort}.",
     ),
     "ins_curve_request": ("this request", "tento požadavek"),
-    "ins_curve_cohort": ("its kind, last 7 days", "jeho druh, posledních 7 dní"),
+    "ins_curve_cohort": (
+        "its kind, last 7 days, all numbers",
+        "jeho druh, posledních 7 dní, všechna čísla",
+    ),
+    "ins_curve_cohort_median": (
+        "its kind, last 7 days, median request",
+        "jeho druh, posledních 7 dní, medián požadavků",
+    ),
     "ins_minutes": ("minutes since creation", "minuty od vytvoření"),
     "ins_final_share": ("final", "hotovo"),
     "ins_range_curves_title": (

@@ -39,11 +39,19 @@ def coverage_by_day(days: pd.DataFrame, lang: Lang, tz: tzinfo) -> go.Figure:
     return figure
 
 
-def completion_curves(request: pd.DataFrame, cohort: pd.DataFrame, lang: Lang) -> go.Figure:
-    """The request's share of final numbers by minute, and its cohort's beside it."""
+def completion_curves(
+    request: pd.DataFrame, cohort: pd.DataFrame, lang: Lang, median: pd.DataFrame | None = None
+) -> go.Figure:
+    """The request's share of final numbers by minute, and its cohort's beside it: the median
+    request's curve and all the cohort's numbers pooled."""
     figure = go.Figure()
     for frame, name, dash in (
         (request, t("ins_curve_request", lang), "solid"),
+        (
+            median if median is not None else request.iloc[:0],
+            t("ins_curve_cohort_median", lang),
+            "dash",
+        ),
         (cohort, t("ins_curve_cohort", lang), "dot"),
     ):
         if len(frame):

@@ -284,6 +284,44 @@ def test_the_late_count_of_an_earlier_moment_counts_slow_finals_and_given_up_mes
 # -- completion curves --------------------------------------------------------------------
 
 
+def test_the_kinds_median_request_curve_differs_from_all_its_numbers_pooled(
+    engine: Engine,
+) -> None:
+    def request(rid: str, created: datetime, finals: list[int | None]) -> None:
+        listed = RequestRecord(rid, "high", created, None, "MyShop", None, 2)
+        numbers = [f"420777{int(rid[1:]) * 100 + i:06d}" for i in range(len(finals))]
+        first = created + timedelta(seconds=5)
+        pending = {rid: [NumberRecord(n, 2, 1, 1) for n in numbers]}
+        record(engine, Observations("acme", first, listed=[listed], statuses=pending))
+        for delay in sorted({d for d in finals if d is not None}):
+            done = [
+                NumberRecord(n, 2, 1, 2) for n, d in zip(numbers, finals, strict=True) if d == delay
+            ]
+            at = created + timedelta(seconds=delay)
+            record(engine, Observations("acme", at, statuses={rid: done}))
+
+    week_ago = LATE_NOW - timedelta(days=3)
+    request("a1", week_ago, [60, 60])  # done in a minute
+    request("a2", week_ago, [600, 600])  # done in ten
+    request("a3", week_ago, [60, None])  # half in a minute, never whole
+    request("q9", LATE_NOW - timedelta(minutes=20), [60])
+    found = completion.request_completion(engine, day(LATE_NOW), "q9", LATE_NOW)
+    assert found is not None and found.cohort_requests == 3
+    # Per level, the time by which 2 of the 3 requests had reached it: 10-50 % at 1 min
+    # (a1, a3), 60-100 % at 10 min (a1, a2) -- a whole request by 10 min.
+    assert list(zip(found.cohort_median["minutes"], found.cohort_median["share"], strict=True)) == [
+        (0.0, 0.0),
+        (1.0, 0.5),
+        (10.0, 1.0),
+    ]
+    # Pooled, the never-final number holds the kind below 100 %: 3 of 6 by 1 min, 5 by 10.
+    assert list(zip(found.cohort["minutes"], found.cohort["share"], strict=True)) == [
+        (0.0, 0.0),
+        (1.0, 0.5),
+        (10.0, 5 / 6),
+    ]
+
+
 def test_a_request_completion_curve_steps_at_each_final_number_beside_its_cohort(
     engine: Engine,
 ) -> None:
@@ -318,6 +356,13 @@ def test_a_request_completion_curve_steps_at_each_final_number_beside_its_cohort
     ]
     assert found.cohort_messages == 10
     assert list(zip(found.cohort["minutes"], found.cohort["share"], strict=True)) == [
+        (0.0, 0.0),
+        (1.0, 0.5),
+        (2.0, 0.8),
+    ]
+    # one request in the kind's week: its median request is that request
+    assert found.cohort_requests == 1
+    assert list(zip(found.cohort_median["minutes"], found.cohort_median["share"], strict=True)) == [
         (0.0, 0.0),
         (1.0, 0.5),
         (2.0, 0.8),

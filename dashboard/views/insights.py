@@ -134,7 +134,8 @@ def _completion(view: View) -> None:
         )
     )
     st.plotly_chart(
-        insights_charts.completion_curves(found.request, found.cohort, lang), width="stretch"
+        insights_charts.completion_curves(found.request, found.cohort, lang, found.cohort_median),
+        width="stretch",
     )
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from db.models import Message, Request, RollupDelays, RollupOutcomes
+from db.read import curves
 from db.read.filters import Filters
 from db.read.late import BASELINE
 from db.rollup import HOUR
@@ -24,6 +25,10 @@ class Completion:
     request: pd.DataFrame  # minutes, share -- a step at each number that became final
     cohort: pd.DataFrame  # minutes, share -- the cohort's messages of the last week, pooled
     cohort_messages: int
+    # minutes, share -- the cohort's median request of the last week (the pooled curve can
+    # hide that a typical request is slower: one big fast batch outweighs many slow ones)
+    cohort_median: pd.DataFrame
+    cohort_requests: int
 
 
 def _curve(delays: dict[float, int], total: int) -> pd.DataFrame:
@@ -83,6 +88,14 @@ def request_completion(
                 )
             ).scalar_one()
         )
+    week = Filters(
+        datetime.fromtimestamp(start, UTC),
+        datetime.fromtimestamp(end, UTC),
+        account,
+        sender or "",
+        gateway or "",
+    )
+    median, requests = _median_curve(engine, week)
     return Completion(
         request_id,
         gateway or "",
@@ -91,4 +104,26 @@ def request_completion(
         _curve(finals, numbers) if numbers else _curve({}, 1),
         _curve(cohort_finals, cohort_total) if cohort_total else _curve({}, 1).iloc[:0],
         cohort_total,
+        median,
+        requests,
     )
+
+
+def _median_curve(engine: Engine, week: Filters) -> tuple[pd.DataFrame, int]:
+    """The cohort's median request as (minutes, share) steps, and how many requests it has."""
+    levels = curves.gateway_curves(engine, week)
+    reached = levels[levels["median_seconds"].notna()].sort_values("level")
+    rows = [
+        (0.0, 0.0),
+        *(
+            (float(s) / 60, float(v))
+            for s, v in zip(reached["median_seconds"], reached["level"], strict=True)
+        ),
+    ]
+    # one step per time: the highest share reached by it
+    steps: dict[float, float] = {}
+    for minutes, share in rows:
+        steps[minutes] = max(share, steps.get(minutes, 0.0))
+    frame = pd.DataFrame(sorted(steps.items()), columns=["minutes", "share"])
+    total = int(levels["requests"].max()) if len(levels) else 0
+    return (frame if total else frame.iloc[:0]), total
