@@ -23,7 +23,7 @@ def coverage_by_day(days: pd.DataFrame, lang: Lang, tz: tzinfo) -> go.Figure:
             go.Bar(
                 x=[d.astimezone(tz).strftime("%Y-%m-%d") for d in rows["day"]],
                 y=rows["coverage"],
-                name=str(gateway) or "—",
+                name=safe.chart(gateway) or "—",
                 customdata=rows[["covered", "sent"]],
                 hovertemplate=HOVER,
             )

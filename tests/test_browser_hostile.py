@@ -25,6 +25,7 @@ PAGES = [
     ("errors", "Errors"),
     ("messages", "Messages"),
     ("health", "Collector health"),
+    ("insights", "Insights"),
 ]
 
 

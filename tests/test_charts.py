@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlalchemy import Engine
 
-from dashboard import charts, palette, widgets
+from dashboard import charts, insights_charts, palette, widgets
 from dashboard.controls import View
 from db.read import history
 from db.read.filters import Filters
@@ -91,3 +91,21 @@ def test_the_heatmaps_current_column_measures_ages_now_not_at_its_end(engine: En
     heat = history.aging_heatmap(engine, day, 3600)
     newest = heat[heat["bucket"] == heat["bucket"].max()]
     assert list(newest["age"]) == ["< 5 min"]
+
+
+def test_a_gateway_name_in_a_chart_legend_is_text_not_markup() -> None:
+    # plotly reads <b>, <a href> and entities in trace names as markup
+    name = '<a href="http://x.example/">pay</a>'
+    days = pd.DataFrame(
+        {
+            "gateway": [name],
+            "day": [datetime(2026, 12, 1, tzinfo=UTC)],
+            "coverage": [0.5],
+            "covered": [1],
+            "sent": [2],
+        }
+    )
+    figure = insights_charts.coverage_by_day(days, "en", ZoneInfo("Europe/Prague"))
+    assert [trace.name for trace in figure.data] == [
+        '&lt;a href="http://x.example/"&gt;pay&lt;/a&gt;'
+    ]
