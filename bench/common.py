@@ -37,22 +37,21 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def timed(fn: Callable[[], Any], repeat: int = 5) -> tuple[float, Any]:
-    """Median milliseconds of ``repeat`` warm runs (after one warm-up run).
+def timed(fn: Callable[[], Any], repeat: int = 5) -> tuple[float, float, Any]:
+    """Median wall and median CPU milliseconds of the same ``repeat`` warm runs (after one
+    warm-up run).
 
-    Wall time, or with SMSDASH_BENCH_CLOCK=cpu this process's CPU time: on a machine
-    crowded by other work that is the steadier figure for SQLite, which runs in-process
-    (not for PostgreSQL, whose work happens in the server).
+    CPU time is this process's: on a machine crowded by other work it is the steadier figure
+    for SQLite, which runs in-process (not for PostgreSQL, whose work happens in the server).
     """
-    cpu = os.environ.get("SMSDASH_BENCH_CLOCK") == "cpu"
-    clock = time.process_time if cpu else time.perf_counter
     result = fn()
-    times = []
+    walls, cpus = [], []
     for _ in range(repeat):
-        start = clock()
+        wall, cpu = time.perf_counter(), time.process_time()
         result = fn()
-        times.append((clock() - start) * 1000)
-    return statistics.median(times), result
+        cpus.append((time.process_time() - cpu) * 1000)
+        walls.append((time.perf_counter() - wall) * 1000)
+    return statistics.median(walls), statistics.median(cpus), result
 
 
 def machine() -> dict[str, Any]:

@@ -129,19 +129,37 @@ def page_functions(url: str, now_epoch: int, f: Any) -> dict[str, dict[str, Call
     }
 
 
-def measure(url: str, end: int, messages_count: int, repeat: int) -> dict[str, Any]:
-    """Every page at every range (and two ranges by sender), each function's warm median."""
-    result: dict[str, Any] = {"messages": messages_count}
+def measure(
+    url: str, end: int, messages_count: int, repeat: int, only: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """Every page (or those in ``only``) at every range and two ranges by sender: each
+    function's warm median, wall and CPU time of the same runs, and the load around them."""
+    result: dict[str, Any] = {"messages": messages_count, "load_average": [load_average()]}
     views = [(r, None) for r in RANGES] + [(f"{r}_by_sender", "Bank") for r in BY_SENDER_RANGES]
     for label, sender in views:
         f = range_filters(label.removesuffix("_by_sender"), end, sender)
         pages = {}
         for page, functions in page_functions(url, end, f).items():
-            times = {name: round(timed(fn, repeat)[0], 2) for name, fn in functions.items()}
-            pages[page] = {"functions_ms": times, "total_ms": round(sum(times.values()), 2)}
+            if only and page not in only:
+                continue
+            wall, cpu = {}, {}
+            for name, fn in functions.items():
+                wall_ms, cpu_ms, _ = timed(fn, repeat)
+                wall[name], cpu[name] = round(wall_ms, 2), round(cpu_ms, 2)
+            pages[page] = _page(wall, cpu)
         result[label] = pages
+    result["load_average"].append(load_average())
     result["peak_rss_mb"] = round(peak_rss_mb(), 1)
     return result
+
+
+def _page(wall: dict[str, float], cpu: dict[str, float]) -> dict[str, Any]:
+    return {
+        "functions_ms": wall,
+        "functions_cpu_ms": cpu,
+        "total_ms": round(sum(wall.values()), 2),
+        "total_cpu_ms": round(sum(cpu.values()), 2),
+    }
 
 
 def apptest(url: str) -> dict[str, Any]:
@@ -194,14 +212,16 @@ def _median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
             continue
         pages = {}
         for page, data in pages_of_first.items():
-            times = {
-                name: round(
-                    statistics.median(r[label][page]["functions_ms"][name] for r in runs), 2
-                )
-                for name in data["functions_ms"]
-            }
-            pages[page] = {"functions_ms": times, "total_ms": round(sum(times.values()), 2)}
+            wall, cpu = (
+                {
+                    name: round(statistics.median(r[label][page][key][name] for r in runs), 2)
+                    for name in data[key]
+                }
+                for key in ("functions_ms", "functions_cpu_ms")
+            )
+            pages[page] = _page(wall, cpu)
         merged[label] = pages
+    merged["load_average"] = [r["load_average"] for r in runs]
     return merged
 
 
@@ -240,8 +260,10 @@ def run(
     schema_prefix: str = "bench_",
     with_apptest: bool = True,
     engines: tuple[str, ...] = ("sqlite", "postgresql"),
+    pages: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """Rounds alternate engines and sizes (a process each) so a busy spell hits all alike."""
+    """Rounds alternate engines and sizes (a process each) so a busy spell hits all alike;
+    ``pages`` (default: all) names the pages to measure."""
     dbs = databases(sizes, folder, postgres, schema_prefix, engines)
     runs: dict[tuple[str, int], list[dict[str, Any]]] = {}
     loads: list[list[float]] = []
@@ -249,7 +271,9 @@ def run(
         for engine_name, by_size in dbs.items():
             for size, (url, meta) in by_size.items():
                 loads.append(load_average())
-                figures = _child("--measure", url, str(meta["end"]), str(size), str(repeat))
+                figures = _child(
+                    "--measure", url, str(meta["end"]), str(size), str(repeat), ",".join(pages)
+                )
                 runs.setdefault((engine_name, size), []).append(figures)
     results: dict[str, Any] = {"load_average": loads, "zone": ZONE}
     for (engine_name, size), measured in runs.items():
@@ -266,10 +290,14 @@ def run(
                     page,
                     *times.values(),
                 )
-        figures["ratio_30d_to_24h"] = {
-            page: round(figures["30d"][page]["total_ms"] / figures["24h"][page]["total_ms"], 2)
-            for page in figures["24h"]
-        }
+        for key, total in (
+            ("ratio_30d_to_24h", "total_ms"),
+            ("ratio_30d_to_24h_cpu", "total_cpu_ms"),
+        ):
+            figures[key] = {
+                page: round(figures["30d"][page][total] / max(figures["24h"][page][total], 0.01), 2)
+                for page in figures["24h"]
+            }
         results.setdefault(engine_name, {})[str(size)] = figures
         _log(engine_name, size, figures)
     if len(sizes) > 1:
@@ -301,12 +329,23 @@ def _log(engine_name: str, size: int, figures: dict[str, Any]) -> None:
         log.info(
             "%-10s %9d  %-10s %s  (slowest %s %s %.1f)", engine_name, size, page, cells, *slowest
         )
+    log.info("%-10s %9d  wall / CPU ms per function", engine_name, size)
+    for page in figures["24h"]:
+        for name in figures["24h"][page]["functions_ms"]:
+            cells = " ".join(
+                f"{figures[r][page]['functions_ms'][name]:7.1f}/"
+                f"{figures[r][page]['functions_cpu_ms'][name]:<6.1f}"
+                for r in labels
+            )
+            log.info("%-10s %-20s %s", page, name, cells)
     log.info(
-        "%-10s %9d  30d / 24h %s; peak RSS %.0f MB",
+        "%-10s %9d  30d / 24h wall %s, CPU %s; peak RSS %.0f MB; load %s",
         engine_name,
         size,
         figures["ratio_30d_to_24h"],
+        figures["ratio_30d_to_24h_cpu"],
         figures["peak_rss_mb"],
+        figures["load_average"],
     )
 
 
@@ -338,12 +377,17 @@ def main() -> None:
     parser.add_argument(
         "--engines", default="sqlite,postgresql", help="which of sqlite,postgresql to measure"
     )
-    parser.add_argument("--measure", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--pages", default="", help="pages to measure, e.g. backlog,insights")
+    parser.add_argument("--no-apptest", action="store_true", help="skip the AppTest runs")
+    parser.add_argument("--measure", nargs=5, help=argparse.SUPPRESS)
     parser.add_argument("--apptest", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        url, end, size, repeat = args.measure
-        sys.stdout.write(json.dumps(measure(url, int(end), int(size), int(repeat))) + "\n")
+        url, end, size, repeat, only = args.measure
+        figures = measure(
+            url, int(end), int(size), int(repeat), tuple(filter(None, only.split(",")))
+        )
+        sys.stdout.write(json.dumps(figures) + "\n")
         return
     if args.apptest:
         logging.disable(logging.CRITICAL)
@@ -357,7 +401,16 @@ def main() -> None:
     else:
         sizes = [int(s) for s in args.sizes.split(",")]
         engines = tuple(args.engines.split(","))
-        results = run(sizes, args.folder, args.postgres, args.rounds, engines=engines)
+        pages = tuple(filter(None, args.pages.split(",")))
+        results = run(
+            sizes,
+            args.folder,
+            args.postgres,
+            args.rounds,
+            with_apptest=not args.no_apptest,
+            engines=engines,
+            pages=pages,
+        )
     write_result("dashboard-small" if args.small else "dashboard", results)
 
 

@@ -161,7 +161,7 @@ def add_demo_parser(sub: Any, common: Callable[[argparse.ArgumentParser], None])
     p.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     p.add_argument("--dashboard-port", type=int, default=8501, help="dashboard port")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    p.set_defaults(handler=cmd_demo, database_url=None)
+    p.set_defaults(handler=cmd_demo)
 
 
 def build_gateway(args: argparse.Namespace, defaults: Faults | None = None) -> Gateway:

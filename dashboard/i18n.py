@@ -518,6 +518,14 @@ LABELS: dict[str, tuple[str, str]] = {
         "No outcome changed its share beyond chance.",
         "Žádný výsledek nezměnil podíl víc, než dovoluje náhoda.",
     ),
+    "ins_shift_untested": (
+        "Nothing to compare: a test needs at least {period} final messages in each period "
+        "(in the range {now}, a week earlier {before}) and {outcome} with the outcome in both "
+        "together.",
+        "Není s čím srovnávat: test potřebuje v každém období aspoň {period} zpráv s konečným "
+        "výsledkem (v období {now}, o týden dříve {before}) a u výsledku aspoň {outcome} zpráv "
+        "v obou dohromady.",
+    ),
     "ins_countries_title": ("Destination countries", "Cílové země"),
     "ins_countries_help": (
         "Messages first seen in the range by the country of the number, as the phonenumbers "

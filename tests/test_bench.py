@@ -60,7 +60,11 @@ def test_the_dashboard_benchmark_times_every_page_at_every_range_and_runs_apptes
         for view in ("1h", "24h", "7d", "30d", "custom_90d", "24h_by_sender", "30d_by_sender"):
             assert set(figures[view]) == pages
             assert all(page["total_ms"] > 0 for page in figures[view].values())
-        assert set(figures["ratio_30d_to_24h"]) == pages
+            for page in figures[view].values():
+                # wall and CPU time of the same runs, per function
+                assert set(page["functions_cpu_ms"]) == set(page["functions_ms"])
+                assert page["total_cpu_ms"] > 0
+        assert set(figures["ratio_30d_to_24h"]) == set(figures["ratio_30d_to_24h_cpu"]) == pages
         assert set(figures["apptest"]) == {f"views/{p}.py" for p in pages}
         assert figures["peak_rss_mb"] > 0 and figures["apptest_peak_rss_mb"] > 0
     assert result["load_average"]

@@ -242,6 +242,11 @@ def test_the_demo_feeds_a_live_dashboard_and_one_ctrl_c_stops_everything(tmp_pat
         requests.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
 
 
+def test_the_demo_writes_into_its_own_database_when_none_is_given() -> None:
+    # `make demo` passes no --database-url: the README promises smsdash-demo.db
+    assert build_parser().parse_args(["demo"]).database_url == "sqlite:///smsdash-demo.db"
+
+
 def test_the_demo_on_a_busy_port_stops_at_once_with_a_one_line_reason(tmp_path: Path) -> None:
     import socket
 

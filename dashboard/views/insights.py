@@ -12,6 +12,7 @@ from dashboard.controls import View
 from dashboard.formatting import (
     age_text,
     country_name,
+    number,
     percent,
     state_label,
 )
@@ -96,6 +97,18 @@ def _shift(view: View) -> None:
     flagged = int(table["flagged"].sum())
     if flagged:
         st.warning(t("ins_shift_found", lang, n=flagged))
+    elif table["p_value"].isna().all():
+        # nothing was tested (a new database, a quiet week): "no change" would claim too much
+        st.info(
+            t(
+                "ins_shift_untested",
+                lang,
+                period=significance.MIN_PERIOD,
+                outcome=significance.MIN_OUTCOME,
+                now=number(int(table["now"].sum()), lang),
+                before=number(int(table["before"].sum()), lang),
+            )
+        )
     else:
         st.success(t("ins_shift_none", lang))
 

@@ -15,6 +15,7 @@ from db.read.buckets import Buckets, buckets
 from db.read.filters import Filters, epoch, to_times
 from db.read.split import rollup_scope
 from db.rollup import HOUR, NOT_LEFT, STATUS
+from db.types import to_epoch
 
 # (label, upper bound in seconds); the last bucket is open-ended.
 AGE_BUCKETS = (
@@ -83,9 +84,13 @@ def _spans(engine: Engine, filters: Filters, since: int | None = None) -> Spans:
     if since is not None:
         scope.append(Message.first_seen_at >= datetime.fromtimestamp(since, UTC))
     status = STATUS.label("status")
+    # "+ 0": SQLite has no statistics on how many rows a one-sided range holds and, for
+    # a tie, walks everything first seen before the end instead of the few final since
+    # the start (10M: 2.7 s against a few ms for the last hour).
+    before_end = seen + 0 < to_epoch(filters.end)
     parts = [
         select(seen.label("first_seen"), final.label("left"), status).where(
-            Message.final_at >= filters.start, *scope
+            Message.final_at >= filters.start, before_end, *scope[1:]
         ),
         select(seen.label("first_seen"), gave_up.label("left"), status).where(
             Message.final_at.is_(None), Message.gave_up_at >= filters.start, *scope
