@@ -48,7 +48,7 @@ def test_the_last_hours_history_finds_its_final_messages_by_when_they_left(
 
     event.listen(Engine, "before_cursor_execute", keep)
     try:
-        history.backlog_history(engine, Filters(now - timedelta(hours=1), now), 300, 0)
+        history.backlog_history(engine, Filters(now - timedelta(hours=1), now), 300, "UTC")
     finally:
         event.remove(Engine, "before_cursor_execute", keep)
     final_since = [(s, p) for s, p in statements if "messages.final_at >=" in s]
