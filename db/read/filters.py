@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import ColumnElement, Engine, Executable
 
 from db.models import ApiCall, Message
 from db.types import epoch
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,10 @@ def sliding_start(now: datetime, span: timedelta, offset: int = 0) -> datetime:
 
 
 def frame(engine: Engine, query: Executable) -> pd.DataFrame:
+    # pandas is imported here, not at the top: the collector's alerts use the filters and
+    # the day buckets, and must not pay pandas' memory
+    import pandas as pd
+
     with engine.connect() as conn:
         result = conn.execute(query)
         # Plain tuples: pandas probes each Row for attributes, which costs an exception apiece.
@@ -92,4 +98,6 @@ def frame(engine: Engine, query: Executable) -> pd.DataFrame:
 
 
 def to_times(values: pd.Series) -> pd.Series:
+    import pandas as pd
+
     return pd.to_datetime(values.astype("int64"), unit="s", utc=True)
