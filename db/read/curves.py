@@ -16,12 +16,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Engine, and_, case, func, literal, select
+from sqlalchemy import Engine, func, select
 
 from db.curves import LEVELS, NOT_REACHED, completion_query
 from db.models import Message, RollupCompletion
 from db.read.filters import Filters
-from db.read.late import Cohort, cohorts
+from db.read.late import Cohort, cohorts, limit_column
 from db.read.overview import PENDING
 from db.read.parts import rollup_queries, rollup_scope
 from db.read.split import split_at, totals
@@ -106,17 +106,6 @@ def gateway_curves(engine: Engine, filters: Filters) -> pd.DataFrame:
     ).astype({"gateway": str, "level": float, "requests": int})
 
 
-def _limit(known: dict[tuple[str, str], Cohort], fallback: int) -> ColumnElement[Any]:
-    """The age beyond which a request of a message's cohort is incomplete for its kind."""
-    gateway, sender = func.coalesce(Message.gateway, ""), func.coalesce(Message.sender, "")
-    whens = [
-        (and_(gateway == c.gateway, sender == c.sender), max(c.p95, 1.0))
-        for c in known.values()
-        if c.p95 is not None
-    ]
-    return case(*whens, else_=fallback) if whens else literal(fallback)
-
-
 def incomplete_requests(
     engine: Engine, filters: Filters, now: datetime, fallback: timedelta, limit: int = 200
 ) -> tuple[pd.DataFrame, int]:
@@ -131,7 +120,7 @@ def incomplete_requests(
     known = cohorts(engine, filters, now)
     origin = func.coalesce(Message.created_at, Message.first_seen_at)
     age = int(now.timestamp()) - func.min(epoch(origin))
-    threshold = _limit(known, int(fallback.total_seconds()))
+    threshold = limit_column(known, fallback)
     where = [PENDING, *filters.messages(), int(now.timestamp()) - epoch(origin) > threshold]
     keys = (Message.account, Message.request_id)
     with engine.connect() as conn:
