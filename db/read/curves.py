@@ -21,7 +21,7 @@ from sqlalchemy import Engine, func, select
 from db.curves import LEVELS, NOT_REACHED, completion_query
 from db.models import Message, RollupCompletion
 from db.read.filters import Filters
-from db.read.late import Cohort, cohorts, limit_column
+from db.read.late import cohorts, limit_column, own_p95
 from db.read.overview import PENDING
 from db.read.parts import rollup_queries, rollup_scope
 from db.read.split import split_at, totals
@@ -164,7 +164,7 @@ def incomplete_requests(
             *counts[(account, rid)],
             int(age_s),
             float(limit_s),
-            (known.get((gateway, sender)) or Cohort("", "", 0, None)).p95 is not None,
+            own_p95(known, gateway, sender),
         )
         for account, rid, gateway, sender, age_s, limit_s in late
     ]
