@@ -15,7 +15,8 @@ import pytest
 import requests
 from streamlit.testing.v1 import AppTest
 
-from dashboard.controls import PRESETS
+from dashboard import controls
+from dashboard.controls import NOW_STEP, PRESETS
 from dashboard.i18n import LABELS
 from db.engine import make_engine
 from db.migrate import upgrade
@@ -90,6 +91,13 @@ def button(at: AppTest, label: str):  # type: ignore[no-untyped-def]
 def test_the_messages_page_goes_to_the_next_page_and_back_to_the_first(
     many_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The preset range follows the clock: every run of the page sees it a step later, as a
+    # reader on a slow dashboard would, and the page must not fall back to page 1.
+    start = datetime.now(UTC)
+    ticks = iter(range(10_000))
+    monkeypatch.setattr(
+        controls, "rounded_now", lambda: start + next(ticks) * timedelta(seconds=NOW_STEP)
+    )
     at = app(many_url, monkeypatch, numbers="full")
     at.switch_page("views/messages.py").run()
     pages = [shown_numbers(at)]
@@ -104,6 +112,18 @@ def test_the_messages_page_goes_to_the_next_page_and_back_to_the_first(
     assert at.caption[0].value == "Page 3 · 120 messages"
     button(at, "First page").click().run()
     assert shown_numbers(at) == pages[0]
+
+
+def test_the_messages_page_starts_again_at_page_one_when_a_filter_changes(
+    many_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app(many_url, monkeypatch, numbers="full")
+    at.switch_page("views/messages.py").run()
+    button(at, "Next page").click().run()
+    assert at.caption[0].value == "Page 2 · 120 messages"
+    at.text_input(key="m_request").set_value("771").run()
+    assert at.caption[0].value == "Page 1 · 40 messages"
+    assert shown_numbers(at) == [f"42077701{n:04d}" for n in reversed(range(40))]
 
 
 def test_selecting_a_message_shows_its_timeline_of_state_changes(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from typing import cast
 
 import streamlit as st
@@ -105,14 +106,31 @@ def _wanted_page() -> int:
         return 1
 
 
+def _same_listing(old: MessageQuery | None, new: MessageQuery, rolling: bool) -> bool:
+    """Whether the page keys remembered for ``old`` still serve ``new``."""
+    if old == new:
+        return True
+    if old is None or not rolling:
+        return False
+    # A preset range follows the clock in NOW_STEP steps. When only its ends moved on, a
+    # key still marks the same place in the newest-first order: the reader stays on page N.
+    same_range = replace(
+        new, filters=replace(new.filters, start=old.filters.start, end=old.filters.end)
+    )
+    return same_range == old and new.filters.end >= old.filters.end
+
+
 def render(view: View) -> None:
     lang, url = view.lang, data.url()
     st.header(t("messages", lang))
     status.show(view)
     query = _query(view)
     # Keyset pagination: remember the key of each page start; reset when the query changes.
-    if st.session_state.get("m_query") != query:
-        first_run = "m_query" not in st.session_state
+    known = st.session_state.get("m_query")
+    if _same_listing(known, query, rolling=view.span is not None):
+        st.session_state["m_query"] = query
+    else:
+        first_run = known is None
         st.session_state["m_query"] = query
         st.session_state["m_pages"] = [None]
         if first_run:  # a shared link to page N opens page N
