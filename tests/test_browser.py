@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
+from dashboard.controls import NOW_STEP
 from db.engine import make_engine
 from db.migrate import upgrade
 from tests.conftest import ROOT
@@ -319,7 +320,9 @@ def test_the_status_line_says_whether_messages_arrive_in_one_sentence(
         low = (minutes_since(delivery), minutes_since(call))
         tab = open_page(browser, dashboard, page, "en")
         line = tab.locator(".st-key-status_line").inner_text().replace("\xa0", " ")
-        high = (minutes_since(delivery), minutes_since(call))
+        # The dashboard's "now" is rounded up to the next NOW_STEP: up to that much later.
+        ahead = timedelta(seconds=NOW_STEP)
+        high = (minutes_since(delivery + ahead), minutes_since(call + ahead))
         assert re.search(rf"Last delivery {any_of(low[0], high[0])} min ago", line), line
         assert f"{len(pending)} messages not final, the oldest for 2 h" in line, line
         assert re.search(rf"collector silent for {any_of(low[1], high[1])} min", line), line
