@@ -11,7 +11,7 @@ from dashboard.controls import View
 from dashboard.formatting import age_text, delta_count, number, when
 from dashboard.i18n import t
 from db.cohorts import BASELINE, MIN_SAMPLES
-from db.read.history import AGE_BUCKETS
+from db.read.ages import AGE_BUCKETS
 
 ORDER = [label for label, _limit in AGE_BUCKETS]
 STUCK_DEFAULT = 30
