@@ -142,7 +142,7 @@ class AccountMetrics:
         m.latency.labels(a, call.method).observe(max(0.0, call.duration_ms) / 1000)
         if call.error_code == AUTH_ERROR:
             m.key_rejected.labels(a).set(1)
-        elif call.outcome in ("ok", "empty"):  # answered: the key works
+        elif call.answered:  # the key works
             m.key_rejected.labels(a).set(0)
 
     def after_cycle(self, summary: CycleSummary | None, seconds: float) -> None:

@@ -16,7 +16,7 @@ from db.codes import (
     REQUEST_STATES,
     SYSTEM_ERROR_RANGE,
 )
-from db.read.history import AGE_BUCKETS
+from db.read.ages import AGE_BUCKETS
 from db.read.metrics import MetricsSnapshot
 
 # The dashboard's backlog age buckets, spelled for PromQL regexes.

@@ -108,7 +108,7 @@ class Poller:
         self._unreachable: str | None = None
         self._stopping = threading.Event()
         self.cycles = 0
-        self.ok_calls = 0  # successful API calls since start, for the heartbeat
+        self.ok_calls = 0  # calls answered (ok or empty) since start, for the heartbeat
         # Told of every call once, after the poller has taken it (metrics). The poller is
         # the client's one listener: a second wrapper around client.on_call could count a
         # call twice, or be dropped by whoever sets it next.
@@ -120,7 +120,7 @@ class Poller:
     def _remember(self, call: ApiCallRecord) -> None:
         with self._lock:
             self._calls.append(call)
-            self.ok_calls += call.outcome == "ok"
+            self.ok_calls += call.answered
         for listener in self.call_listeners:
             try:
                 listener(call)
@@ -132,7 +132,7 @@ class Poller:
             calls, self._calls = self._calls, []
         if summary is not None:
             summary.calls += len(calls)
-            summary.failed_calls += sum(c.outcome not in ("ok", "empty") for c in calls)
+            summary.failed_calls += sum(not c.answered for c in calls)
         return calls
 
     def stop(self) -> None:

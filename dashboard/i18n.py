@@ -407,13 +407,16 @@ LABELS: dict[str, tuple[str, str]] = {
         "Messages late for their kind are listed on the Backlog page.",
         "Zprávy po termínu vzhledem ke svému druhu jsou na stránce Nedokončené.",
     ),
-    "ins_late_basis": ("Limit from", "Limit podle"),
     "ins_late_none": (
         "No message is late for its kind.",
         "Žádná zpráva není pozdě vzhledem ke svému druhu.",
     ),
     "ins_late_limit": ("Usually final within", "Obvykle hotovo do"),
-    "ins_late_ratio": ("Age / usual", "Stáří / obvyklé"),
+    "ins_late_ratio": ("× usual", "× obvyklé"),
+    "ins_late_ratio_help": (
+        "The message's age divided by the time its kind is usually final within",
+        "Stáří zprávy dělené dobou, do které je její druh obvykle hotov",
+    ),
     "ins_p95": ("p95 of its kind", "p95 jejího druhu"),
     "ins_fixed": ("fixed threshold", "pevný práh"),
     "ins_curve_title": ("Completion curve of a request", "Průběh dokončení požadavku"),

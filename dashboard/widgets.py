@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -52,10 +53,15 @@ def chart(
 
 
 def message_table(
-    view: View, rows: pd.DataFrame, key: str, extra: dict[str, list[str]] | None = None
+    view: View,
+    rows: pd.DataFrame,
+    key: str,
+    extra: dict[str, list[str]] | None = None,
+    first_seen: bool = True,
+    config: dict[str, Any] | None = None,
 ) -> pd.Series | None:
     """Show messages with masked numbers (``extra`` columns after them); return the selected
-    row, if any."""
+    row, if any. ``config``: Streamlit column settings by label (e.g. a header's tooltip)."""
     lang = view.lang
     shown = pd.DataFrame(
         {
@@ -69,9 +75,10 @@ def message_table(
                 message_state(as_code(r), as_code(c), lang)
                 for r, c in zip(rows["request_state"], rows["receipt_state"], strict=True)
             ],
-            t("first_seen", lang): [when(v, view.tz, lang) for v in rows["first_seen_at"]],
         }
     )
+    if first_seen:
+        shown[t("first_seen", lang)] = [when(v, view.tz, lang) for v in rows["first_seen_at"]]
     if "age_seconds" in rows:
         shown[t("age", lang)] = [age_text(a) for a in rows["age_seconds"]]
     for label, values in (extra or {}).items():
@@ -82,6 +89,7 @@ def message_table(
         hide_index=True,
         width="stretch",
         key=key,
+        column_config=config,
         on_select="rerun",
         selection_mode="single-row",
     )

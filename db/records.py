@@ -30,6 +30,11 @@ class NumberRecord:
     receipt_state: int | None
 
 
+# Outcomes of calls the API answered: an empty RequestStatus page is an answer too (the key
+# and the gateway work), so the heartbeat, /metrics and the cycle summary count it as one.
+ANSWERED = ("ok", "empty")
+
+
 @dataclass(frozen=True, slots=True)
 class ApiCallRecord:
     method: str
@@ -40,6 +45,10 @@ class ApiCallRecord:
     error_code: int | None = None
     detail: str | None = None
     request_id: str | None = None
+
+    @property
+    def answered(self) -> bool:
+        return self.outcome in ANSWERED
 
 
 # age of a non-final message -> how long until its next poll; None: stop and give up.

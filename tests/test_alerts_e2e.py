@@ -11,9 +11,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine, func, select
 
+from collector.poller import CycleSummary
 from collector.simulator import Faults, Gateway, SimulatorServer
 from collector.simulator.gateway import Account
 from db.models import Message
+from db.records import ApiCallRecord
 from db.types import utcnow
 from tests.alert_helpers import (
     HttpReceiver,
@@ -261,6 +263,27 @@ def test_a_collector_that_cannot_reach_the_api_goes_stale_stops_its_heartbeat_an
     wait_for("both targets", lambda: both(receivers, "RESOLVED", "Collector stale") == (1, 1))
     assert both(receivers, "FIRING", "Collector stale") == (1, 1)
     assert "No successful API call for" in http.posts[0]["message"]
+
+
+def test_a_cycle_answered_only_with_an_empty_page_still_pings_the_heartbeat(
+    engine: Engine, receivers: tuple[HttpReceiver, SmtpReceiver]
+) -> None:
+    http, _smtp = receivers
+    gateway = Gateway([Account(KEY)], scale=100)
+    with SimulatorServer(gateway) as server:
+        run = alerting(
+            server.url, engine, KEY, only("collector_stale"), [http.url],
+            heartbeat=http.heartbeat_url,
+        )  # fmt: skip
+        run.cycles(1)
+        pings = len(http.pings)
+        assert pings == 1
+        # RequestList in its backoff, and the one RequestStatus answered with an empty page:
+        # the gateway and the key work, so the dead man's switch must not go quiet.
+        empty = ApiCallRecord("RequestStatus", utcnow(), 12.0, "empty", 200, request_id="1")
+        run.poller.client.on_call(empty)
+        run.hook.heartbeat(CycleSummary(statuses=1, calls=1))
+    assert len(http.pings) == pings + 1
 
 
 def test_quiet_hours_hold_notifications_back_and_release_a_still_firing_alert_once(

@@ -169,12 +169,18 @@ def browser() -> Iterator[Any]:
 
 
 def open_page(
-    browser: Any, base: str, page: str, lang: str, scheme: str = "light", **params: str
+    browser: Any,
+    base: str,
+    page: str,
+    lang: str,
+    scheme: str = "light",
+    width: int = 1400,
+    **params: str,
 ) -> Any:
     """Open a page and wait until it has rendered: heading, status line, every chart."""
     from playwright.sync_api import expect
 
-    context = browser.new_context(viewport={"width": 1400, "height": 1600}, color_scheme=scheme)
+    context = browser.new_context(viewport={"width": width, "height": 1600}, color_scheme=scheme)
     tab = context.new_page()
     query = "&".join(f"{k}={v}" for k, v in {"range": "24h", "lang": lang, **params}.items())
     tab.goto(f"{base}/{'' if page == 'overview' else page}?{query}")
@@ -256,6 +262,27 @@ def test_every_time_axis_is_drawn_and_named_in_the_chosen_zone(
         )
         assert ticks and not [t for t in ticks if re.search(r"\d\d:\d\d:\d\d\.\d", t)], ticks
         tab.context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "cs"])
+def test_the_late_list_fits_a_1280_px_window_beside_the_sidebar_without_scrolling_sideways(
+    dashboard: str, browser: Any, lang: str
+) -> None:
+    from playwright.sync_api import expect
+
+    from dashboard.i18n import t
+
+    tab = open_page(browser, dashboard, "backlog", lang, width=1280)
+    grid = tab.locator(".st-key-late_table .dvn-scroller")
+    expect(grid).to_be_visible(timeout=LOAD)
+    assert tab.get_by_test_id("stSidebar").bounding_box()["width"] > 200  # expanded
+    # The grid puts only the columns in view into the page, once it has laid them out.
+    headers = tab.locator(".st-key-late_table [role=columnheader]")
+    expect(headers.first).to_have_text(t("request_id", lang), timeout=LOAD)
+    wide, shown = grid.evaluate("g => [g.scrollWidth, g.clientWidth]")
+    assert wide <= shown, f"the late list is {wide} px wide in a {shown} px frame"
+    expect(headers.last).to_have_text(t("ins_late_ratio", lang), timeout=LOAD)
+    tab.context.close()
 
 
 def test_czech_pages_write_numbers_money_percentages_and_plurals_the_czech_way(

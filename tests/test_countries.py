@@ -184,10 +184,11 @@ def test_the_insights_page_lists_destination_countries_in_each_language(
     table = next(d.value for d in at.dataframe if country in d.value.columns)
     assert list(table[country]) == names
     expected = truth(in_day())
-    assert list(table[t("messages", lang)]) == [expected[c][0] for c in ("CZ", "SK", "DE", "ZZ")]
+    counts = [str(expected[c][0]) for c in ("CZ", "SK", "DE", "ZZ")]
+    assert list(table[t("messages", lang)]) == counts  # as shown: text in the locale's form
     cz = table.iloc[0]
     assert cz[t("ins_delivered_share", lang)] == percent(5 / 7, lang)
-    assert cz[t("ins_failed", lang)] == 1
+    assert cz[t("ins_failed", lang)] == "1"
     # the Czech final delays are 25, 40, 45, 120, 300 and 900 s
     assert (cz[t("ins_final_p50", lang)], cz[t("ins_final_p90", lang)]) == ("45 s", "15 min")
     assert table.iloc[3][t("ins_final_p50", lang)] == "40 s"

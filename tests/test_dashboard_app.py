@@ -319,8 +319,8 @@ def test_the_status_line_is_on_every_page_in_czech_with_czech_plurals(
 
 
 LATE = {
-    "en": ("Late messages", "Limit from", "fixed threshold", "× 4.0"),
-    "cs": ("Zprávy po termínu", "Limit podle", "pevný práh", "× 4,0"),
+    "en": ("Late messages", "Usually final within", "30 min (fixed threshold)", "× 4.0"),
+    "cs": ("Zprávy po termínu", "Obvykle hotovo do", "30 min (pevný práh)", "× 4,0"),
 }
 
 

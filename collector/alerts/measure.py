@@ -12,12 +12,13 @@ from collector.alerts.config import AlertSettings, Rule
 from db.cohorts import PENDING, Cohorts, Narrowed, age_at, cohorts, limit_column
 from db.credit import runway
 from db.models import ApiCall, Message
+from db.records import ANSWERED
 from db.types import from_epoch
 
 AUTH_ERROR = 103
-# An empty RequestStatus page is an answer, not a failure; every other outcome but
-# client_error (9xx, 503, timeouts, connections, garbled, redirected, oversized) is the far side's.
-ANSWERED = ("ok", "empty")
+# ANSWERED (ok, and empty: an empty RequestStatus page is an answer, not a failure); every other
+# outcome but client_error (9xx, 503, timeouts, connections, garbled, redirected, oversized) is
+# the far side's.
 
 
 @dataclass(frozen=True)

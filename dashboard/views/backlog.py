@@ -11,7 +11,7 @@ from dashboard.controls import View
 from dashboard.formatting import age_text, delta_count, number, when
 from dashboard.i18n import t
 from db.cohorts import BASELINE, MIN_SAMPLES
-from db.read.history import AGE_BUCKETS
+from db.read.ages import AGE_BUCKETS
 
 ORDER = [label for label, _limit in AGE_BUCKETS]
 STUCK_DEFAULT = 30
@@ -48,15 +48,21 @@ def _late(view: View) -> None:
         return
     ages, limits = rows["age_seconds"], rows["limit_seconds"]
     extra = {
-        t("ins_late_limit", lang): [age_text(s) for s in limits],
-        t("ins_late_basis", lang): [
-            t("ins_p95" if own else "ins_fixed", lang) for own in rows["cohort"]
+        t("ins_late_limit", lang): [
+            f"{age_text(s)} ({t('ins_p95' if own else 'ins_fixed', lang)})"
+            for s, own in zip(limits, rows["cohort"], strict=True)
         ],
         t("ins_late_ratio", lang): [
             f"× {number(a / max(s, 1), lang, 1)}" for a, s in zip(ages, limits, strict=True)
         ],
     }
-    chosen = widgets.message_table(view, rows, key="late_table", extra=extra)
+    ratio = t("ins_late_ratio", lang)
+    config = {ratio: st.column_config.TextColumn(ratio, help=t("ins_late_ratio_help", lang))}
+    # Without the first-seen time (the age says it, the row's timeline gives it to the second)
+    # the list fits 1280 px beside the sidebar, in Czech too.
+    chosen = widgets.message_table(
+        view, rows, key="late_table", extra=extra, first_seen=False, config=config
+    )
     if chosen is not None:
         widgets.timeline(view, chosen["account"], chosen["request_id"], chosen["number"])
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -17,9 +19,15 @@ from dashboard.formatting import (
     state_label,
 )
 from dashboard.i18n import t
+from db.codes import Lang
 from db.read import late, significance
 from db.read.curves import QUANTILES
 from db.read.insights import coverage_by_gateway
+
+
+def counts(values: Iterable[Any], lang: Lang) -> list[str]:
+    """A table's counts as the Backlog page writes them: ``3,031`` / ``3 031``."""
+    return [number(int(v), lang) for v in values]
 
 
 def _coverage(view: View) -> None:
@@ -35,8 +43,8 @@ def _coverage(view: View) -> None:
         pd.DataFrame(
             {
                 t("gateway", lang): [safe.text(g) or "—" for g in totals["gateway"]],
-                t("ins_sent", lang): totals["sent"],
-                t("ins_covered", lang): totals["covered"],
+                t("ins_sent", lang): counts(totals["sent"], lang),
+                t("ins_covered", lang): counts(totals["covered"], lang),
                 t("ins_coverage", lang): [percent(v, lang) for v in totals["coverage"]],
             }
         ),
@@ -78,12 +86,13 @@ def _shift(view: View) -> None:
                     state_label(str(k), int(c), lang)
                     for k, c in zip(table["kind"], table["code"], strict=True)
                 ],
-                t("ins_now", lang): table["now"],
+                t("ins_now", lang): counts(table["now"], lang),
                 t("ins_share_now", lang): [share(v) for v in table["share_now"]],
-                t("ins_before", lang): table["before"],
+                t("ins_before", lang): counts(table["before"], lang),
                 t("ins_share_before", lang): [share(v) for v in table["share_before"]],
                 t("ins_change", lang): [
-                    "—" if pd.isna(v) else f"{v:+.1f} pp" for v in table["change_pp"]
+                    "—" if pd.isna(v) else f"{'+' if v >= 0 else '-'}{number(abs(v), lang, 1)} pp"
+                    for v in table["change_pp"]
                 ],
                 "p": ["—" if pd.isna(p) else f"{p:.2g}" for p in table["p_value"]],
                 t("ins_flag", lang): [
@@ -140,10 +149,10 @@ def _completion(view: View) -> None:
             "ins_curve_about",
             lang,
             request=found.request_id,
-            numbers=found.numbers,
+            numbers=number(found.numbers, lang),
             gateway=found.gateway or "—",
             sender=found.sender or "—",
-            cohort=found.cohort_messages,
+            cohort=number(found.cohort_messages, lang),
         )
     )
     st.plotly_chart(
@@ -163,12 +172,14 @@ def _range_curves(view: View) -> None:
     if curves.empty:
         st.info(t("no_rows", lang))
     else:
-        counts = curves.groupby("gateway", sort=True)["requests"].max()
+        requests = curves.groupby("gateway", sort=True)["requests"].max()
         st.text(
             t(
                 "ins_range_requests",
                 lang,
-                counts=", ".join(f"{safe.text(g) or '—'} {n}" for g, n in counts.items()),
+                counts=", ".join(
+                    f"{safe.text(g) or '—'} {number(n, lang)}" for g, n in requests.items()
+                ),
             )
         )
         st.plotly_chart(insights_charts.gateway_curves(curves, lang), width="stretch")
@@ -204,7 +215,7 @@ def _range_curves(view: View) -> None:
     if rows.empty:
         st.success(t("ins_incomplete_none", lang))
         return
-    st.text(t("ins_incomplete_count", lang, n=total))
+    st.text(t("ins_incomplete_count", lang, n=number(total, lang)))
     here = st.query_params.to_dict()
     link = t("ins_curve_link", lang)
     st.dataframe(
@@ -213,8 +224,8 @@ def _range_curves(view: View) -> None:
                 t("request_id", lang): [safe.text(r) for r in rows["request_id"]],
                 t("gateway", lang): [safe.text(g) or "—" for g in rows["gateway"]],
                 t("sender", lang): [safe.text(s) or "—" for s in rows["sender"]],
-                t("ins_numbers", lang): rows["numbers"],
-                t("ins_final_so_far", lang): rows["final"],
+                t("ins_numbers", lang): counts(rows["numbers"], lang),
+                t("ins_final_so_far", lang): counts(rows["final"], lang),
                 t("age", lang): [age_text(a) for a in rows["age_seconds"]],
                 t("ins_late_limit", lang): [
                     f"{age_text(s)} ({t('ins_p95' if c else 'ins_fixed', lang)})"
@@ -246,11 +257,11 @@ def _countries(view: View) -> None:
         pd.DataFrame(
             {
                 t("ins_country", lang): [country_name(c, lang) for c in table["country"]],
-                t("messages", lang): table["messages"],
+                t("messages", lang): counts(table["messages"], lang),
                 t("ins_delivered_share", lang): [
                     percent(v, lang) for v in table["delivered_share"]
                 ],
-                t("ins_failed", lang): table["failed"],
+                t("ins_failed", lang): counts(table["failed"], lang),
                 t("ins_failed_share", lang): [percent(v, lang) for v in table["failed_share"]],
                 t("ins_final_p50", lang): [seconds(v) for v in table["p50"]],
                 t("ins_final_p90", lang): [seconds(v) for v in table["p90"]],

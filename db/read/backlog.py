@@ -3,102 +3,32 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import (
-    ColumnElement,
     Engine,
-    Executable,
     Select,
-    bindparam,
-    case,
     func,
     or_,
     select,
 )
 
-from db.models import Message, RollupDelays, RollupMessages, StateChange
+from db.models import Message, RollupDelays, StateChange
 from db.read import split as split_module
+from db.read.ages import ages
 from db.read.filters import Filters, epoch, frame
-from db.read.history import AGE_BUCKETS
 from db.read.overview import PENDING
 from db.read.parts import rollup_queries, rollup_scope
-from db.read.split import nullable, percentiles, split_at, totals
-from db.rollup import HOUR, NOT_LEFT, delay_since
-
-
-def _age_label(age: ColumnElement[int]) -> ColumnElement[str]:
-    whens = [(age < limit, label) for label, limit in AGE_BUCKETS if limit is not None]
-    return case(*whens, else_=AGE_BUCKETS[-1][0])
+from db.read.split import percentiles, split_at, totals
+from db.rollup import delay_since
 
 
 def aging(engine: Engine, filters: Filters, now: datetime) -> pd.DataFrame:
-    """age, request_state, receipt_state, messages — the current backlog by age bucket.
-
-    An hour whose messages are all in one age bucket is counted from the rollup (the
-    backlog grows with traffic, its hours do not); the young hours and the two that
-    straddle 24 h and 72 h of age are counted row by row.
-    """
-    at = int(now.timestamp())
-    young = at - at % HOUR - 2 * HOUR  # every bucket limit below 2 h lies after this
-    s24, s72 = (at - limit - (at - limit) % HOUR for limit in (86400, 259200))
-    scope = {"account": filters.account, "sender": filters.sender, "gateway": filters.gateway}
-    params: dict[str, Any] = {"at": at, "young": young, "s24": s24, "s72": s72}
-    params.update({name: value for name, value in scope.items() if value is not None})
-    present = tuple(value is not None for value in scope.values())
-    if not split_module.ROLLUPS:
-        queries = [_aging_raw(present, None)]
-    else:
-        parts = (_aging_raw(present, part) for part in AGING_RAW_PARTS)
-        queries = [_aging_rollup(present), *parts]
-    rows = [(*key, n) for key, n in totals(engine, queries, params=params).items()]
+    """age, request_state, receipt_state, messages — the current backlog by age bucket."""
+    counts = ages(engine, filters, now, split_module.ROLLUPS)
+    rows = [(*key, n) for key, n in counts.items()]
     return pd.DataFrame(rows, columns=["age", "request_state", "receipt_state", "messages"])
-
-
-AGING_RAW_PARTS = ("young", "s24", "s72")
-
-
-def _scope(table: Any, present: tuple[bool, ...]) -> list[ColumnElement[bool]]:
-    names = [n for n, on in zip(("account", "sender", "gateway"), present, strict=True) if on]
-    return [getattr(table, n) == bindparam(n) for n in names]
-
-
-@cache
-def _aging_rollup(present: tuple[bool, ...]) -> Executable:
-    """Built once per filter shape: the construction costs more than the query."""
-    r = RollupMessages
-    age = _age_label(bindparam("at") - r.hour).label("age")
-    return (
-        select(
-            age,
-            nullable(r.request_state, "request_state"),
-            nullable(r.receipt_state, "receipt_state"),
-            func.sum(r.messages),
-        )
-        .where(r.exit_hour == NOT_LEFT, r.hour < bindparam("young"))
-        .where(r.hour != bindparam("s24"), r.hour != bindparam("s72"), *_scope(r, present))
-        .group_by(age, r.request_state, r.receipt_state)
-    )
-
-
-@cache
-def _aging_raw(present: tuple[bool, ...], part: str | None) -> Executable:
-    """Pending rows first seen in one raw part (or all of them), by age bucket and codes."""
-    seen = epoch(Message.first_seen_at)
-    age = _age_label(bindparam("at") - seen).label("age")
-    if part == "young":
-        where = [seen >= bindparam("young")]
-    elif part is not None:
-        where = [seen >= bindparam(part), seen < bindparam(part) + HOUR]
-    else:
-        where = []
-    return (
-        select(age, Message.request_state, Message.receipt_state, func.count())
-        .where(PENDING, *where, *_scope(Message, present))
-        .group_by(age, Message.request_state, Message.receipt_state)
-    )
 
 
 def stuck(

@@ -11,21 +11,13 @@ from sqlalchemy import Engine, func, select
 
 from db.models import Message, RollupOutcomes
 from db.read import split as split_module
+from db.read.ages import AGE_BUCKETS
 from db.read.buckets import Buckets, buckets
 from db.read.filters import Filters, epoch, to_times
 from db.read.split import rollup_scope
 from db.rollup import HOUR, NOT_LEFT, STATUS
 from db.types import to_epoch
 
-# (label, upper bound in seconds); the last bucket is open-ended.
-AGE_BUCKETS = (
-    ("< 5 min", 300),
-    ("5–30 min", 1800),
-    ("30 min–2 h", 7200),
-    ("2–24 h", 86400),
-    ("24–72 h", 259200),
-    ("> 72 h", None),
-)
 OUTCOMES = ("pending", "gave_up", "failed", "delivered")
 EMPTY_SERIES = pd.DataFrame(
     {

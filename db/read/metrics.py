@@ -1,20 +1,20 @@
-"""The small aggregate queries behind the collector's /metrics, run once after each cycle."""
+"""The small aggregate queries behind the collector's /metrics, run once after each cycle:
+pandas-free, as the collector loads no pandas."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine, func, select
 
+from db.cohorts import PENDING
+from db.credit import runway
 from db.models import ApiCall, CreditSample, Message, Request, RollupMessages
-from db.read.backlog import aging
+from db.read.ages import AGE_BUCKETS, ages
 from db.read.filters import Filters
-from db.read.health import runway
-from db.read.history import AGE_BUCKETS
-from db.read.overview import PENDING
-from db.read.split import nullable
+from db.read.sums import nullable
 
 
 @dataclass(frozen=True)
@@ -112,10 +112,11 @@ def snapshot(
                 ApiCall.outcome == "ok", ApiCall.account == account
             )
         ).scalar_one()
-    ages = aging(engine, Filters(now - timedelta(days=1), now, account=account), now)
     backlog = {label: 0 for label, _limit in AGE_BUCKETS}
-    for label, n in zip(ages["age"], ages["messages"], strict=True):
-        backlog[label] += int(n)
+    for (label, _state, _receipt), n in ages(
+        engine, Filters(now, now, account=account), now
+    ).items():
+        backlog[label] += n
     left = runway(engine, account, now)
     if left.hours_left is not None:
         runway_seconds: float | None = left.hours_left * 3600

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine, and_, case, func, select
 
+from db.cohorts import PENDING
 from db.models import ApiCall, Message, RollupCalls, RollupMessages, RollupOutcomes
 from db.read.buckets import buckets
 from db.read.filters import Filters, to_times
@@ -17,7 +18,6 @@ from db.rollup import STATUS
 
 DELIVERED = and_(Message.final_at.is_not(None), Message.receipt_state == 2)
 FAILED = and_(Message.final_at.is_not(None), func.coalesce(Message.receipt_state, -1) != 2)
-PENDING = and_(Message.final_at.is_(None), Message.gave_up_at.is_(None))
 GAVE_UP = and_(Message.final_at.is_(None), Message.gave_up_at.is_not(None))
 OUTCOMES = ("delivered", "failed", "pending", "gave_up")
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Engine, case, func, select
+from sqlalchemy import ColumnElement, Engine, func, select
 
 from db.cohorts import percentiles  # noqa: F401 -- here too: shared with the pandas-free collector
 from db.models import (
@@ -23,6 +22,7 @@ from db.models import (
 from db.read.buckets import Buckets
 from db.read.filters import Filters
 from db.read.parts import rollup_queries, rollup_scope
+from db.read.sums import nullable, totals  # noqa: F401 -- shared with the pandas-free collector
 from db.rollup import HOUR
 from db.types import epoch, from_epoch
 
@@ -77,25 +77,6 @@ def split(filters: Filters, rollups: bool = True, newest: int | None = None) -> 
     if last < end:
         edges.append(replace(filters, start=from_epoch(last)))
     return Split(first, last, tuple(edges), tuple(outside))
-
-
-def totals(
-    engine: Engine,
-    queries: Sequence[Any],
-    minus: Sequence[Any] = (),
-    params: dict[str, Any] | None = None,
-) -> Counter[tuple[Any, ...]]:
-    """Run queries whose last column is a count; add the counts up per leading values.
-
-    The counts of the ``minus`` queries are subtracted; keys that end at zero are dropped.
-    """
-    counts: Counter[tuple[Any, ...]] = Counter()
-    with engine.connect() as conn:
-        for sign, group in ((1, queries), (-1, minus)):
-            for query in group:
-                for row in conn.execute(query, params):
-                    counts[tuple(row[:-1])] += sign * int(row[-1] or 0)
-    return Counter({key: n for key, n in counts.items() if n})
 
 
 def _sum(engine: Engine, queries: list[Any], minus: list[Any], labels: list[str]) -> pd.DataFrame:
@@ -223,8 +204,3 @@ def call_counts(
         rollups,
         step,
     )
-
-
-def nullable(column: Any, label: str) -> ColumnElement[Any]:
-    """A rollup key column with its -1 placeholder turned back into NULL."""
-    return case((column == -1, None), else_=column).label(label)
