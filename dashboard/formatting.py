@@ -45,6 +45,15 @@ def number(value: float | None, lang: Lang, digits: int = 0) -> str:
     return format_decimal(value, pattern, locale=_locale(lang))
 
 
+def p_value(value: float | None, lang: Lang) -> str:
+    """A test's p-value to two significant digits: ``0.034`` / ``0,034``; tiny ones as a bound."""
+    if value is None or math.isnan(value):
+        return "—"
+    if value < 0.001:  # more digits there would claim a precision the test does not have
+        return "< " + format_decimal(0.001, "0.000", locale=_locale(lang))
+    return format_decimal(value, "@@", locale=_locale(lang))
+
+
 def delta_count(now: int, before: int, lang: Lang) -> str | None:
     """A KPI tile's change in a count: "+3", "-1,204"; None when unchanged (no arrow)."""
     change = now - before

@@ -98,3 +98,19 @@ def test_call_outcomes_and_the_collectors_details_are_translated() -> None:
     assert formatting.outcome("connection", "cs") == "spojení selhalo"
     assert formatting.detail_text("no answer within 10 s", "cs") == "bez odpovědi do 10 s"
     assert t("outcome_timeout", "en") == "timeout"
+
+
+@pytest.mark.parametrize(
+    ("p", "en", "cs"),
+    [
+        (0.034, "0.034", "0,034"),
+        (0.5, "0.50", "0,50"),
+        (0.0012, "0.0012", "0,0012"),
+        (0.00012, "< 0.001", "< 0,001"),
+        (None, "—", "—"),
+    ],
+)
+def test_a_p_value_has_two_significant_digits_and_the_languages_decimal_mark(
+    p: float | None, en: str, cs: str
+) -> None:
+    assert (formatting.p_value(p, "en"), formatting.p_value(p, "cs")) == (en, cs)

@@ -15,6 +15,7 @@ from dashboard.formatting import (
     age_text,
     country_name,
     number,
+    p_value,
     percent,
     state_label,
 )
@@ -94,7 +95,7 @@ def _shift(view: View) -> None:
                     "—" if pd.isna(v) else f"{'+' if v >= 0 else '-'}{number(abs(v), lang, 1)} pp"
                     for v in table["change_pp"]
                 ],
-                "p": ["—" if pd.isna(p) else f"{p:.2g}" for p in table["p_value"]],
+                "p": [p_value(None if pd.isna(p) else float(p), lang) for p in table["p_value"]],
                 t("ins_flag", lang): [
                     t("ins_flagged", lang) if f else "" for f in table["flagged"]
                 ],
