@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 from bench.freshness import TimedClient, Watcher, histories, measure, percentiles
-from bench.gateway import Simulator, loadavg, make_poller, migrated
+from bench.gateway import Simulator, Store, loadavg, make_poller, migrated
 from collector.fleet import each_account
 
 
@@ -21,7 +20,7 @@ def _fleet(
     interval: float,
     window: float,
     scale: float,
-    folder: Path,
+    store: Store,
     faulty: bool,
 ) -> dict[str, Any]:
     """``accounts`` pollers in one process for ``window`` seconds; with ``faulty`` the last
@@ -33,7 +32,7 @@ def _fleet(
         latency, scale, more_keys=tuple(keys[1:healthy]), storm_keys=storm, api_key=keys[0]
     )
     name = "fleet" if faulty else "alone"
-    db_url = f"sqlite:///{folder / f'poll-{name}-{accounts}.db'}"
+    db_url = store.url(f"poll-{name}-{accounts}")
     load_before = loadavg()
     try:
         for i, key in enumerate(keys[: healthy + (1 if faulty else 0)]):
@@ -98,9 +97,9 @@ def accounts_run(
     interval: float,
     window: float,
     scale: float,
-    folder: Path,
+    store: Store,
 ) -> dict[str, Any]:
-    args = (per_account, latency, concurrency, interval, window, scale, folder)
+    args = (per_account, latency, concurrency, interval, window, scale, store)
     alone = _fleet(1, *args, faulty=False)
     fleet = _fleet(accounts, *args, faulty=True)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from bench.freshness import TimedClient
 from collector.poller import Poller
@@ -116,6 +116,45 @@ def make_poller(
     adapter = requests.adapters.HTTPAdapter(pool_maxsize=concurrency + 2)
     session.mount("http://", adapter)
     return Poller(TimedClient(session, key, url), engine, settings)
+
+
+class Store:
+    """Where each phase gets a new, empty database: SQLite files in a folder, or a
+    PostgreSQL schema of its own when ``postgres`` is set."""
+
+    def __init__(self, folder: Path, postgres: str | None = None) -> None:
+        self.folder, self.postgres = folder, postgres
+        self.schemas: list[str] = []
+
+    @property
+    def engine_name(self) -> str:
+        return "sqlite" if self.postgres is None else "postgresql"
+
+    def url(self, name: str) -> str:
+        if self.postgres is None:
+            return f"sqlite:///{self.folder / f'{name}.db'}"
+        from bench.pgload import schema_url
+
+        schema = "bench_" + name.replace("-", "_")
+        self._schemas(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE', f'CREATE SCHEMA "{schema}"')
+        self.schemas.append(schema)
+        return schema_url(self.postgres, schema)
+
+    def drop(self) -> None:
+        """Drop the PostgreSQL schemas made for the phases (SQLite files go with the folder)."""
+        self._schemas(*(f'DROP SCHEMA IF EXISTS "{s}" CASCADE' for s in self.schemas))
+        self.schemas.clear()
+
+    def _schemas(self, *statements: str) -> None:
+        if self.postgres is None or not statements:
+            return
+        admin = make_engine(self.postgres)
+        try:
+            with admin.begin() as conn:
+                for statement in statements:
+                    conn.execute(text(statement))
+        finally:
+            admin.dispose()
 
 
 def migrated(db_url: str, accounts: int = 1) -> Engine:

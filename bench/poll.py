@@ -24,19 +24,19 @@ from sqlalchemy import func, select
 from bench.accounts import accounts_run
 from bench.common import setup_logging, write_result
 from bench.freshness import TimedClient, Watcher, histories, measure, percentiles
-from bench.gateway import KEY, Simulator, loadavg, make_poller, migrated
+from bench.gateway import KEY, Simulator, Store, loadavg, make_poller, migrated
 from db.models import ApiCall, Message
 
 log = logging.getLogger("bench.poll")
 
 
 def cycle_time(
-    n: int, latency: float, concurrency: int, folder: Path, **options: Any
+    n: int, latency: float, concurrency: int, store: Store, **options: Any
 ) -> dict[str, Any]:
     """Two cycles: the first timed against N·L/C; the second sees the changes since.
     ``options`` (write_batch, write_interval) set the reference run's write batches."""
     sim = Simulator(latency, scale=1)
-    db_url = f"sqlite:///{folder / f'poll-cycle-{len(options)}.db'}"
+    db_url = store.url(f"poll-cycle-{len(options)}")
     load_before = loadavg()
     try:
         # ...8 numbers wait on receipt 5 for two minutes: all stay due, and change meanwhile
@@ -86,9 +86,9 @@ def _status_calls(engine: Any) -> int:
         return int(conn.execute(query).scalar_one())
 
 
-def until_final(n: int, latency: float, concurrency: int, folder: Path) -> dict[str, Any]:
+def until_final(n: int, latency: float, concurrency: int, store: Store) -> dict[str, Any]:
     sim = Simulator(latency, scale=30)  # a 1 s cycle is a 30 s cycle in gateway time
-    db_url = f"sqlite:///{folder / 'poll-final.db'}"
+    db_url = store.url("poll-final")
     try:
         sim.send([f"42060{i:06d}{i % 10}" for i in range(n)])
         engine = migrated(db_url)
@@ -137,6 +137,11 @@ def main() -> None:
         help="run one phase only (reference: the cycle phase with one write per cycle)",
     )
     parser.add_argument("--small", action="store_true", help="a quick run (CI keeps it working)")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="write to PostgreSQL (a schema per phase, dropped and made anew) instead of SQLite",
+    )
     args = parser.parse_args()
     setup_logging()
     interval, scale = 5.0, 2.0
@@ -146,39 +151,43 @@ def main() -> None:
         args.accounts_window, interval, scale = 8.0, 1.0, 20.0
     result: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        if args.only in (None, "cycle"):
-            result["cycle"] = cycle_time(args.requests, args.latency, args.concurrency, folder)
-            log.info("cycle: %s", result["cycle"])
-        if args.only == "reference":
-            # The whole cycle in one write at its end, as before progressive writes.
-            result["reference"] = cycle_time(
-                args.requests,
-                args.latency,
-                args.concurrency,
-                folder,
-                write_batch=20_000,
-                write_interval=86_400.0,
-            )
-            log.info("one write per cycle: %s", result["reference"])
-        if args.only in (None, "final"):
-            result["until_final"] = until_final(
-                args.final_messages, args.latency, args.concurrency, folder
-            )
-            log.info("until final: %s", result["until_final"])
-        if args.only in (None, "accounts"):
-            result["accounts"] = accounts_run(
-                args.accounts,
-                args.per_account,
-                args.accounts_latency,
-                args.concurrency,
-                interval,
-                args.accounts_window,
-                scale,
-                folder,
-            )
-            log.info("accounts: %s", result["accounts"])
-    suffix = f"-{args.only}" if args.only else ""
+        store = Store(Path(tmp), args.postgres)
+        result["engine"] = store.engine_name
+        try:
+            if args.only in (None, "cycle"):
+                result["cycle"] = cycle_time(args.requests, args.latency, args.concurrency, store)
+                log.info("cycle: %s", result["cycle"])
+            if args.only == "reference":
+                # The whole cycle in one write at its end, as before progressive writes.
+                result["reference"] = cycle_time(
+                    args.requests,
+                    args.latency,
+                    args.concurrency,
+                    store,
+                    write_batch=20_000,
+                    write_interval=86_400.0,
+                )
+                log.info("one write per cycle: %s", result["reference"])
+            if args.only in (None, "final"):
+                result["until_final"] = until_final(
+                    args.final_messages, args.latency, args.concurrency, store
+                )
+                log.info("until final: %s", result["until_final"])
+            if args.only in (None, "accounts"):
+                result["accounts"] = accounts_run(
+                    args.accounts,
+                    args.per_account,
+                    args.accounts_latency,
+                    args.concurrency,
+                    interval,
+                    args.accounts_window,
+                    scale,
+                    store,
+                )
+                log.info("accounts: %s", result["accounts"])
+        finally:
+            store.drop()
+    suffix = (f"-{args.only}" if args.only else "") + ("-postgres" if args.postgres else "")
     write_result(("poll-small" if args.small else "poll") + suffix, result)
 
 

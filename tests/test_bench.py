@@ -16,7 +16,7 @@ from tests.conftest import PG_URL, ROOT
 pytestmark = pytest.mark.slow
 
 
-def run_bench(name: str, tmp_path: Path, *args: str) -> dict[str, Any]:
+def run_bench(name: str, tmp_path: Path, *args: str, suffix: str = "") -> dict[str, Any]:
     # PostgreSQL, when the tests have it, in a schema of its own dropped after the run
     env = {
         **os.environ,
@@ -31,7 +31,7 @@ def run_bench(name: str, tmp_path: Path, *args: str) -> dict[str, Any]:
         capture_output=True,
         timeout=600,
     )
-    return dict(json.loads((tmp_path / f"{name}-small.json").read_text()))
+    return dict(json.loads((tmp_path / f"{name}-small{suffix}.json").read_text()))
 
 
 def test_the_ingest_benchmark_writes_through_the_real_write_path(tmp_path: Path) -> None:
@@ -70,10 +70,19 @@ def test_the_dashboard_benchmark_times_every_page_at_every_range_and_runs_apptes
     assert result["load_average"]
 
 
+POLL_ENGINES = ["sqlite", *(["postgresql"] if PG_URL else [])]
+
+
+@pytest.mark.parametrize("engine", POLL_ENGINES)
 def test_the_poll_benchmark_measures_freshness_reaches_final_and_polls_many_accounts(
-    tmp_path: Path,
+    tmp_path: Path, engine: str
 ) -> None:
-    result = run_bench("poll", tmp_path)
+    if engine == "postgresql":
+        assert PG_URL
+        result = run_bench("poll", tmp_path, "--postgres", PG_URL, suffix="-postgres")
+    else:
+        result = run_bench("poll", tmp_path)
+    assert result["engine"] == engine
     cycle = result["cycle"]
     assert cycle["statuses_fetched"] == cycle["requests"] and cycle["concurrency"] == 4
     assert 0 < cycle["first_status_row_s"] < cycle["cycle_s"], "written during the cycle"
