@@ -133,11 +133,24 @@ def _delete_sql(table: str, keys: tuple[str, ...], column: str, dialect: Dialect
 
 
 @cache
-def _each_sql(shapes: tuple[Shape, ...], kind: str, dialect: Dialect) -> str:
-    """One statement doing ``kind`` for every table: one WITH part each, one round trip."""
-    build = _upsert_sql if kind == "upsert" else _delete_sql
+def _upserts_sql(shapes: tuple[Shape, ...], dialect: Dialect) -> str:
+    """Every table's upsert in one statement, a WITH part each; it answers, per table, how
+    many of the rows it wrote are at zero now."""
     parts = ", ".join(
-        f"w{n} AS ({build(table, keys, column, dialect)})"
+        f"w{n} AS ({_upsert_sql(table, keys, column, dialect)} RETURNING {column})"
+        for n, (table, keys, column) in enumerate(shapes)
+    )
+    zeros = ", ".join(
+        f"(SELECT count(*) FROM w{n} WHERE {column} = 0)"
+        for n, (_table, _keys, column) in enumerate(shapes)
+    )
+    return f"WITH {parts} SELECT {zeros}"
+
+
+@cache
+def _deletes_sql(shapes: tuple[Shape, ...], dialect: Dialect) -> str:
+    parts = ", ".join(
+        f"w{n} AS ({_delete_sql(table, keys, column, dialect)})"
         for n, (table, keys, column) in enumerate(shapes)
     )
     return f"WITH {parts} SELECT 1"
@@ -147,8 +160,9 @@ def add_counts(conn: Connection, counts: Sequence[Counts]) -> None:
     """Add each row's last value to ``column`` of the row with its key (created at need), in
     each table; rows that drop to zero are removed (by key: a scan would touch them all).
 
-    PostgreSQL does every table in one statement (a WITH part per table, empty ones too, so
-    that its text and plan stay the same), then the removals in a second one if any.
+    PostgreSQL adds to every table in one statement (a WITH part per table, empty ones too,
+    so that its text and plan stay the same); a second one removes rows only in the tables
+    where that statement left some at zero (most writes remove nothing).
     """
     emptied = [
         (table, keys, column, [row[:-1] for row in rows if row[-1] < 0])
@@ -158,20 +172,22 @@ def add_counts(conn: Connection, counts: Sequence[Counts]) -> None:
         if not any(rows for *_, rows in counts):
             return
         shapes = tuple((table, keys, column) for table, keys, column, _ in counts)
-        for kind, todo in (("upsert", counts), ("delete", emptied)):
-            if any(rows for *_, rows in todo):
-                params: list[list[Any]] = []
-                for _table, keys, _column, rows in todo:
-                    params.extend(_arrays(rows, len(keys) + (kind == "upsert")))
-                conn.exec_driver_sql(_each_sql(shapes, kind, conn.dialect), tuple(params))
+        params = [a for _, keys, _, rows in counts for a in _arrays(rows, len(keys) + 1)]
+        zeros = conn.exec_driver_sql(_upserts_sql(shapes, conn.dialect), tuple(params)).one()
+        gone = [item for item, n in zip(emptied, zeros, strict=True) if n]
+        if gone:
+            conn.exec_driver_sql(
+                _deletes_sql(tuple((t, k, c) for t, k, c, _ in gone), conn.dialect),
+                tuple(a for _, keys, _, rows in gone for a in _arrays(rows, len(keys))),
+            )
         return
     mark = placeholder(conn)
-    for (table, keys, column, rows), (*_, gone) in zip(counts, emptied, strict=True):
+    for (table, keys, column, rows), (*_, gone_rows) in zip(counts, emptied, strict=True):
         if rows:
             conn.exec_driver_sql(_add_sql(table, keys, column, mark), rows)
-        if gone:
+        if gone_rows:
             by_key = " AND ".join(f"{k} = {mark}" for k in keys)
-            conn.exec_driver_sql(f"DELETE FROM {table} WHERE {column} = 0 AND {by_key}", gone)
+            conn.exec_driver_sql(f"DELETE FROM {table} WHERE {column} = 0 AND {by_key}", gone_rows)
 
 
 def insert_missing(
