@@ -26,6 +26,8 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
+# The requests still polled.
+DUE = text("gave_up_at IS NULL AND next_poll_at IS NOT NULL")
 # The non-final backlog: a partial index keeps it small at any table size.
 NON_FINAL = text("final_at IS NULL AND gave_up_at IS NULL")
 GAVE_UP_ONLY = text("final_at IS NULL AND gave_up_at IS NOT NULL")
@@ -56,11 +58,13 @@ class Request(Base):
 
     __table_args__ = (
         Index("ix_requests_created_at", "created_at"),
+        # Only the requests still polled: a finished one (next_poll_at NULL) leaves it, so the
+        # index stays the size of the backlog and a request turning final writes no entry.
         Index(
             "ix_requests_unresolved",
             "next_poll_at",
-            sqlite_where=text("gave_up_at IS NULL"),
-            postgresql_where=text("gave_up_at IS NULL"),
+            sqlite_where=DUE,
+            postgresql_where=DUE,
         ),
     )
 

@@ -17,7 +17,7 @@ from sqlalchemy import (
     func,
 )
 
-from db.bulk import add_counts, insert_missing
+from db.bulk import Counts, add_counts, insert_missing
 from db.curves import COMPLETION, request_keys, signature
 from db.days import BY_HOURLY, day_counts
 from db.models import (
@@ -48,7 +48,7 @@ STATUS = case(
     (Message.gave_up_at.is_(None), "pending"),
     else_="gave_up",
 )
-Counts = defaultdict[tuple[Any, ...], int]
+Tally = defaultdict[tuple[Any, ...], int]
 MESSAGES: Table = RollupMessages.__table__  # type: ignore[assignment]
 OUTCOMES: Table = RollupOutcomes.__table__  # type: ignore[assignment]
 DELAYS: Table = RollupDelays.__table__  # type: ignore[assignment]
@@ -130,12 +130,12 @@ class Deltas:
 
     def __init__(self) -> None:
         # defaultdict, not Counter: its missing-key path runs in C (this is per message)
-        self.messages: Counts = defaultdict(int)
-        self.outcomes: Counts = defaultdict(int)
-        self.delays: Counts = defaultdict(int)
-        self.calls: Counts = defaultdict(int)
-        self.completion: Counts = defaultdict(int)
-        self.countries: Counts = defaultdict(int)
+        self.messages: Tally = defaultdict(int)
+        self.outcomes: Tally = defaultdict(int)
+        self.delays: Tally = defaultdict(int)
+        self.calls: Tally = defaultdict(int)
+        self.completion: Tally = defaultdict(int)
+        self.countries: Tally = defaultdict(int)
         self.filters: set[tuple[str, str, str]] = set()
 
     def message_changed(self, old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> None:
@@ -195,7 +195,8 @@ class Deltas:
         ] += 1
 
     def apply(self, conn: Connection) -> None:
-        for table, counts in (
+        counts = []
+        for table, deltas in (
             (MESSAGES, self.messages),
             (OUTCOMES, self.outcomes),
             (DELAYS, self.delays),
@@ -204,19 +205,19 @@ class Deltas:
             (COUNTRIES, self.countries),
         ):
             pair = BY_HOURLY[table.name]
-            _add(conn, table, counts, pair.count)
-            _add(conn, pair.daily, day_counts(table.name, counts), pair.count)
+            counts.append(_counts(table, deltas, pair.count))
+            counts.append(_counts(pair.daily, day_counts(table.name, deltas), pair.count))
+        add_counts(conn, counts)
         if self.filters:
             insert_missing(
                 conn, FILTERS.name, ("account", "sender", "gateway"), sorted(self.filters)
             )
 
 
-def _add(conn: Connection, table: Table, counts: dict[tuple[Any, ...], int], column: str) -> None:
-    rows = [(*key, n) for key, n in counts.items() if n]
-    if rows:
-        keys = tuple(c.name for c in table.primary_key.columns)
-        add_counts(conn, table.name, keys, column, rows)
+def _counts(table: Table, counts: dict[tuple[Any, ...], int], column: str) -> Counts:
+    """What add_counts needs for one table: its key columns and the rows that change."""
+    keys = tuple(c.name for c in table.primary_key.columns)
+    return table.name, keys, column, [(*key, n) for key, n in counts.items() if n]
 
 
 def delay_sql(seconds: Any) -> Any:

@@ -130,7 +130,8 @@ def test_every_column_the_readme_documents_exists_in_its_table(engine: Engine) -
 
 
 PARTIAL_INDEXES = {
-    "ix_requests_unresolved": "requests (next_poll_at) where gave_up_at is null",
+    "ix_requests_unresolved": "requests (next_poll_at) "
+    "where gave_up_at is null and next_poll_at is not null",
     "ix_messages_backlog": "messages (first_seen_at, request_state, receipt_state) "
     "where final_at is null and gave_up_at is null",
     "ix_messages_backlog_sender": "messages (sender, first_seen_at, request_state, "
