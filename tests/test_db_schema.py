@@ -142,6 +142,8 @@ PARTIAL_INDEXES = {
     "ix_messages_slow_final": "messages (final_at, first_seen_at) "
     "where final_at is not null and final_at - first_seen_at >= 3600",
     "ix_rollup_messages_pending": "rollup_messages (hour, messages) where exit_hour = -1",
+    "ix_rollup_outcomes_past_hour": "rollup_outcomes (exit_hour, hour, status, messages) "
+    "where exit_hour <> hour",
     "ix_alert_notifications_pending": "alert_notifications (next_attempt_at) "
     "where status = 'pending'",
 }
