@@ -293,7 +293,7 @@ class RollupOutcomes(Base):
         # Covering (with the key columns a WITHOUT ROWID index carries): the backlog's
         # history reads by exit hour, and reading the table row as well costs 3x. Partial:
         # only rows still in the backlog at their hour's end (or now) can be in it at a
-        # bucket end; the two thirds that left within their hour are not indexed.
+        # bucket end; those that left within their hour are not indexed.
         Index(
             "ix_rollup_outcomes_past_hour",
             "exit_hour",
