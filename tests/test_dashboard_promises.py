@@ -114,6 +114,23 @@ def test_the_messages_page_goes_to_the_next_page_and_back_to_the_first(
     assert shown_numbers(at) == pages[0]
 
 
+def test_the_messages_page_starts_again_at_page_one_when_another_preset_range_is_picked(
+    many_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Only the range's ends differ between the two queries, and the new end is not earlier:
+    # what a range rolling on with the clock looks like, but a shorter range is a new listing
+    # (page 3's key lies before its start: the page would be empty).
+    at = app(many_url, monkeypatch, numbers="full")
+    at.switch_page("views/messages.py").run()
+    button(at, "Next page").click().run()
+    button(at, "Next page").click().run()
+    assert at.caption[0].value == "Page 3 · 120 messages"
+    at.selectbox(key="range").set_value("1h").run()
+    assert at.caption[0].value.startswith("Page 1 · ")
+    newest = [f"42077700{n:04d}" for n in reversed(range(40))]
+    assert shown_numbers(at)[:40] == newest
+
+
 def test_the_messages_page_starts_again_at_page_one_when_a_filter_changes(
     many_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
+from datetime import timedelta
 from typing import cast
 
 import streamlit as st
@@ -106,11 +107,18 @@ def _wanted_page() -> int:
         return 1
 
 
-def _same_listing(old: MessageQuery | None, new: MessageQuery, rolling: bool) -> bool:
-    """Whether the page keys remembered for ``old`` still serve ``new``."""
+def _same_listing(
+    old: MessageQuery | None,
+    new: MessageQuery,
+    old_span: timedelta | None,
+    new_span: timedelta | None,
+) -> bool:
+    """Whether the page keys remembered for ``old`` (under ``old_span``) still serve ``new``."""
     if old == new:
         return True
-    if old is None or not rolling:
+    # Only the same preset range rolls on: another one (or a custom range before it) is a new
+    # listing, where a key of page N may lie outside the range and leave the page empty.
+    if old is None or new_span is None or new_span != old_span:
         return False
     # A preset range follows the clock in NOW_STEP steps. When only its ends moved on, a
     # key still marks the same place in the newest-first order: the reader stays on page N.
@@ -126,8 +134,9 @@ def render(view: View) -> None:
     status.show(view)
     query = _query(view)
     # Keyset pagination: remember the key of each page start; reset when the query changes.
-    known = st.session_state.get("m_query")
-    if _same_listing(known, query, rolling=view.span is not None):
+    known, known_span = st.session_state.get("m_query"), st.session_state.get("m_span")
+    st.session_state["m_span"] = view.span
+    if _same_listing(known, query, known_span, view.span):
         st.session_state["m_query"] = query
     else:
         first_run = known is None
