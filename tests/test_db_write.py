@@ -215,3 +215,40 @@ def test_a_status_answer_about_stored_numbers_reschedules_the_request_only(
         final = conn.execute(select(Request.next_poll_at, Request.gave_up_at)).one()
     assert tuple(final) == (None, None)
     assert message_row(engine, "420777111221")["sender"] == "MyShop"
+
+
+def test_text_with_tabs_backslashes_and_copy_escapes_is_stored_as_the_gateway_sent_it(
+    engine: Engine,
+) -> None:
+    # The parse layer lets tabs (inside a field) and backslashes through; PostgreSQL's COPY
+    # reads both as escapes unless they are escaped themselves, and \N as NULL.
+    texts = ["My\tShop", "\\N", "back\\slash\\", "\\\\N\t\\t", "Žluťoučký kůň 🙂"]
+    for i, sender in enumerate(texts):
+        rid = f"20{i}"
+        request = RequestRecord(rid, sender[:16], T0, None, sender, 1, 1)
+        record(
+            engine,
+            Observations("acme\t\\N", T0, listed=[request], statuses={rid: [number(1)]}),
+        )
+    with engine.connect() as conn:
+        stored = conn.execute(
+            select(Message.sender, Message.gateway, Message.account).order_by(Message.request_id)
+        ).all()
+        changes = set(conn.execute(select(StateChange.account)).scalars())
+    assert [tuple(row) for row in stored] == [(s, s[:16], "acme\t\\N") for s in texts]
+    assert changes == {"acme\t\\N"}
+
+
+def test_a_value_postgresql_refuses_in_a_copy_is_a_dbapi_error_and_leaves_nothing_behind(
+    engine: Engine,
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite stores a NUL character; only PostgreSQL's text refuses it")
+    record(engine, obs(T0, number(1)))
+    before = [count(engine, m) for m in (Request, Message, StateChange)]
+    request = RequestRecord("2001", "high", T0, None, "My\x00Shop", 1, 1)
+    with pytest.raises(DBAPIError):  # a SQLAlchemyError: what the poller catches and retries
+        record(engine, Observations("acme", T0, listed=[request], statuses={"2001": [number(1)]}))
+    assert [count(engine, m) for m in (Request, Message, StateChange)] == before
+    record(engine, obs(T0 + timedelta(seconds=30), number(2)))  # the pool's connection still works
+    assert message_row(engine)["receipt_state"] == 2
