@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -208,3 +209,13 @@ def country_name(code: str, lang: Lang) -> str:
     if code == "ZZ":  # db.country.UNKNOWN
         return t("country_unknown", lang)
     return str(_locale(lang).territories.get(code, code))
+
+
+def counts(values: Iterable[Any], lang: Lang) -> list[str]:
+    """A table's counts in the page's language: ``3,031`` / ``3 031``."""
+    return [number(int(v), lang) for v in values]
+
+
+def late_limit(seconds: float, own: bool, lang: Lang) -> str:
+    """A late message's or request's limit and what set it: ``45 min (p95 of its kind)``."""
+    return f"{age_text(seconds)} ({t('ins_p95' if own else 'ins_fixed', lang)})"

@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard import charts, controls, data, safe, status, widgets
 from dashboard.controls import View
-from dashboard.formatting import age_text, delta_count, number, when
+from dashboard.formatting import counts, delta_count, late_limit, number, when
 from dashboard.i18n import t
 from db.cohorts import BASELINE, MIN_SAMPLES
 from db.read.ages import AGE_BUCKETS
@@ -49,8 +49,7 @@ def _late(view: View) -> None:
     ages, limits = rows["age_seconds"], rows["limit_seconds"]
     extra = {
         t("ins_late_limit", lang): [
-            f"{age_text(s)} ({t('ins_p95' if own else 'ins_fixed', lang)})"
-            for s, own in zip(limits, rows["cohort"], strict=True)
+            late_limit(s, own, lang) for s, own in zip(limits, rows["cohort"], strict=True)
         ],
         t("ins_late_ratio", lang): [
             f"× {number(a / max(s, 1), lang, 1)}" for a, s in zip(ages, limits, strict=True)
@@ -133,7 +132,7 @@ def render(view: View) -> None:
                     "p50 (s)": [number(v, lang) for v in speed["p50"]],
                     "p90 (s)": [number(v, lang) for v in speed["p90"]],
                     "p99 (s)": [number(v, lang) for v in speed["p99"]],
-                    t("count", lang): [number(int(v), lang) for v in speed["messages"]],
+                    t("count", lang): counts(speed["messages"], lang),
                 }
             ),
             hide_index=True,

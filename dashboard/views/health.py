@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import charts, controls, data, safe, status, widgets
 from dashboard.controls import View
-from dashboard.formatting import age_text, detail_text, money, number, outcome, when
+from dashboard.formatting import age_text, counts, detail_text, money, number, outcome, when
 from dashboard.i18n import t
 from db.codes import error_label
 
@@ -88,7 +88,7 @@ def render(view: View) -> None:
                     t("method", lang): list(latency["method"]),
                     "p50 (ms)": [number(v, lang) for v in latency["p50_ms"]],
                     "p95 (ms)": [number(v, lang) for v in latency["p95_ms"]],
-                    t("calls", lang): [number(int(v), lang) for v in latency["calls"]],
+                    t("calls", lang): counts(latency["calls"], lang),
                 },
                 hide_index=True,
                 width="stretch",

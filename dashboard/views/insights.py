@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -14,21 +12,17 @@ from dashboard.controls import View
 from dashboard.formatting import (
     age_text,
     country_name,
+    counts,
+    late_limit,
     number,
     p_value,
     percent,
     state_label,
 )
 from dashboard.i18n import t
-from db.codes import Lang
 from db.read import late, significance
 from db.read.curves import QUANTILES
 from db.read.insights import coverage_by_gateway
-
-
-def counts(values: Iterable[Any], lang: Lang) -> list[str]:
-    """A table's counts as the Backlog page writes them: ``3,031`` / ``3 031``."""
-    return [number(int(v), lang) for v in values]
 
 
 def _coverage(view: View) -> None:
@@ -229,7 +223,7 @@ def _range_curves(view: View) -> None:
                 t("ins_final_so_far", lang): counts(rows["final"], lang),
                 t("age", lang): [age_text(a) for a in rows["age_seconds"]],
                 t("ins_late_limit", lang): [
-                    f"{age_text(s)} ({t('ins_p95' if c else 'ins_fixed', lang)})"
+                    late_limit(s, c, lang)
                     for s, c in zip(rows["limit_seconds"], rows["cohort"], strict=True)
                 ],
                 link: ["?" + urlencode({**here, "request": r}) for r in rows["request_id"]],
