@@ -138,8 +138,8 @@ class Message(Base):
         ),
         Index("ix_messages_sender_first_seen_at", "sender", "first_seen_at"),
         # Serves the stuck list and the backlog's age (covering it: states included), and
-        # covers the late list and the incomplete requests: a lookup of each pending row in
-        # the table cost most of their time at 10M. Only columns a poll never rewrites.
+        # covers the incomplete requests: a lookup of each pending row in the table cost
+        # most of their time at 10M. Only columns a poll never rewrites.
         Index(
             "ix_messages_backlog",
             "first_seen_at",

@@ -1,6 +1,6 @@
 """The backlog index carries each message's request, number, creation, gateway and sender:
-the incomplete requests and the late list read the backlog from it alone, with no lookup of
-each pending row in the messages table.
+the incomplete requests read the backlog from it alone, with no lookup of each pending row
+in the messages table.
 
 Revision ID: 0015_backlog_covers_requests
 Revises: 0014_rollup_outcomes_past_hour
