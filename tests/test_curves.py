@@ -7,11 +7,14 @@ import math
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pandas as pd
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event, select
 
-from db.read import curves, parts, split
+from db.models import Message
+from db.read import curves, late, parts, split
 from db.read.filters import Filters
 from db.records import NumberRecord, Observations, RequestRecord
 from db.write import record
@@ -194,3 +197,146 @@ def test_requests_still_incomplete_past_their_cohort_p95_or_the_fallback_are_lis
     earlier = Filters(NOW - timedelta(hours=24), NOW - timedelta(minutes=30))
     outside, n = curves.incomplete_requests(engine, earlier, NOW, FALLBACK)
     assert n == 1 and list(outside["request_id"]) == ["late_b"]  # late_a: after the range
+
+
+def seed_backlog(engine: Engine) -> None:
+    """Kinds with their own p95 and without, and pending requests of every sort around it."""
+    for i in range(60):  # high/Bank: 57 final within 10 s, 3 after 5 min -> p95 10 s
+        request(engine, f"base-{i}", NOW - timedelta(hours=4), [10 if i < 57 else 300], "high")
+    for i in range(60):  # lowcost/Courier: p95 20 min
+        delay = 30 if i < 50 else 1200
+        request(engine, f"slow-{i}", NOW - timedelta(hours=4), [delay], "lowcost", "Courier")
+    pending: list[tuple[str, int, list[int | None], str, str]] = [
+        ("p-many", 40, [5, NEVER, NEVER, NEVER], "high", "Bank"),  # 3 of 4 awaited
+        ("p-young", 0, [NEVER], "high", "Bank"),  # under its p95 at NOW: not late yet
+        ("p-courier-young", 10, [NEVER, 60], "lowcost", "Courier"),  # under 20 min
+        ("p-courier-old", 90, [NEVER, 60], "lowcost", "Courier"),
+        ("p-fallback", 45, [NEVER], "economy", "Bank"),  # no p95: the fixed 30 min
+        ("p-fallback-young", 20, [NEVER, NEVER], "economy", "Bank"),
+        ("p-done", 50, [5, 10], "high", "Bank"),  # complete: never listed
+        ("p-old", 60 * 30, [NEVER, 5], "high", "Bank"),  # first seen before a 24 h range
+        ("p-unknown-sender", 120, [NEVER], "high", "Nobody"),
+    ]
+    for rid, minutes, finals, gateway, sender in pending:
+        # created a little before now, so the youngest are still within their kind's p95
+        at = NOW - timedelta(minutes=minutes, seconds=6)
+        request(engine, rid, at, finals, gateway, sender)
+
+
+def incomplete_by_hand(
+    engine: Engine, window: Filters, now: datetime, fallback: timedelta
+) -> tuple[pd.DataFrame, int]:
+    """incomplete_requests() worked out from every raw message in Python."""
+    known = late.cohorts(engine, window, now)
+    with engine.connect() as conn:
+        columns = ("account", "request_id", "gateway", "sender", "created_at", "first_seen_at")
+        more = ("final_at", "gave_up_at")
+        messages = conn.execute(select(*(getattr(Message, c) for c in (*columns, *more)))).all()
+    stamp = int(now.timestamp())
+
+    def limit(gateway: str, sender: str) -> int:
+        found = known.get((gateway, sender))
+        if found is None or found.p95 is None:
+            return int(fallback.total_seconds())
+        return max(int(found.p95), 1)
+
+    requests: dict[tuple[str, str], dict[str, Any]] = {}
+    for m in messages:
+        key = (m.account, m.request_id)
+        entry = requests.setdefault(key, {"numbers": 0, "final": 0, "late": []})
+        entry["numbers"] += 1
+        entry["final"] += m.final_at is not None
+        gateway, sender = m.gateway or "", m.sender or ""
+        age = stamp - int((m.created_at or m.first_seen_at).timestamp())
+        pending = m.final_at is None and m.gave_up_at is None
+        inside = window.start <= m.first_seen_at < window.end
+        scoped = all(
+            value is None or value == have
+            for value, have in (
+                (window.account, m.account),
+                (window.sender, m.sender),
+                (window.gateway, m.gateway),
+            )
+        )
+        if pending and inside and scoped and age > limit(gateway, sender):
+            entry["late"].append((gateway, sender, age, limit(gateway, sender)))
+    rows = []
+    for (account, rid), entry in requests.items():
+        if not entry["late"]:
+            continue
+        gateway = max(g for g, *_ in entry["late"])
+        sender = max(s for _, s, *_ in entry["late"])
+        age = max(a for *_, a, _ in entry["late"])
+        most = max(lim for *_, lim in entry["late"])
+        rows.append(
+            (account, rid, gateway, sender, entry["numbers"], entry["final"], age, float(most))
+        )
+    rows.sort(key=lambda r: (-r[6] / r[7], r[0], r[1]))
+    columns = ["account", "request_id", "gateway", "sender", "numbers", "final"]
+    table = pd.DataFrame(rows, columns=[*columns, "age_seconds", "limit_seconds"])
+    table["cohort"] = [
+        late.own_p95(known, g, s) for g, s in zip(table["gateway"], table["sender"], strict=True)
+    ]
+    return table, len(rows)
+
+
+@pytest.mark.parametrize(
+    "window",
+    [
+        Filters(NOW - timedelta(hours=24), NOW),
+        Filters(NOW - timedelta(days=7), NOW),
+        Filters(NOW - timedelta(hours=24), NOW - timedelta(minutes=42)),
+        Filters(NOW - timedelta(hours=24), NOW, gateway="high"),
+        Filters(NOW - timedelta(hours=24), NOW, sender="Courier"),
+        Filters(NOW - timedelta(hours=24), NOW, account="other"),
+    ],
+    ids=["24h", "7d", "ends-earlier", "gateway", "sender", "other-account"],
+)
+def test_the_incomplete_requests_are_those_a_walk_of_every_raw_message_finds(
+    engine: Engine, window: Filters
+) -> None:
+    seed_backlog(engine)
+    expected, count = incomplete_by_hand(engine, window, NOW, FALLBACK)
+    found, total = curves.incomplete_requests(engine, window, NOW, FALLBACK)
+    assert total == count
+    pd.testing.assert_frame_equal(
+        found.reset_index(drop=True), expected.reset_index(drop=True), check_dtype=False
+    )
+    assert count or window.account == "other"
+
+
+def test_the_incomplete_requests_read_the_backlog_from_its_index_alone(
+    sqlite_url: str,
+) -> None:
+    from db.engine import make_engine
+    from db.migrate import upgrade
+
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    seed_backlog(engine)
+    statements: list[tuple[str, Any]] = []
+
+    def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        curves.incomplete_requests(engine, Filters(NOW - timedelta(days=7), NOW), NOW, FALLBACK)
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    backlog = [(s, p) for s, p in statements if "messages.final_at IS NULL" in s]
+    assert len(backlog) == 2, statements
+    with engine.connect() as conn:
+        table = conn.exec_driver_sql(
+            "SELECT rootpage FROM sqlite_master WHERE name = 'messages'"
+        ).scalar_one()
+        for statement, parameters in backlog:
+            plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+            assert "USING INDEX ix_messages_backlog " in " ".join(str(r[-1]) for r in plan)
+            # EXPLAIN QUERY PLAN does not say "covering" for a partial index whose condition
+            # names columns outside it; the bytecode shows that no column is read from the
+            # table, so its deferred seek never happens
+            code = conn.exec_driver_sql("EXPLAIN " + statement, parameters).all()
+            cursors = {r[2] for r in code if r[1] == "OpenRead" and r[3] == table}
+            assert cursors, code
+            assert not [r for r in code if r[1] == "Column" and r[2] in cursors], code

@@ -76,7 +76,17 @@ def test_the_public_tables_and_columns_exist(engine: Engine) -> None:
     backlog = next(
         i for i in inspector.get_indexes("messages") if i["name"] == "ix_messages_backlog"
     )
-    assert backlog["column_names"] == ["first_seen_at", "request_state", "receipt_state"]
+    assert backlog["column_names"] == [
+        "first_seen_at",
+        "request_state",
+        "receipt_state",
+        "account",
+        "request_id",
+        "number",
+        "created_at",
+        "gateway",
+        "sender",
+    ]
 
 
 def test_upgrading_twice_is_harmless_and_seeds_the_code_tables(engine: Engine) -> None:
@@ -132,7 +142,8 @@ def test_every_column_the_readme_documents_exists_in_its_table(engine: Engine) -
 PARTIAL_INDEXES = {
     "ix_requests_unresolved": "requests (next_poll_at) "
     "where gave_up_at is null and next_poll_at is not null",
-    "ix_messages_backlog": "messages (first_seen_at, request_state, receipt_state) "
+    "ix_messages_backlog": "messages (first_seen_at, request_state, receipt_state, account, "
+    "request_id, number, created_at, gateway, sender) "
     "where final_at is null and gave_up_at is null",
     "ix_messages_backlog_sender": "messages (sender, first_seen_at, request_state, "
     "receipt_state) where final_at is null and gave_up_at is null",

@@ -17,7 +17,7 @@ from tests.seed import seed
 STATS_10M = {
     "ix_messages_gave_up_at": "193333 1 1",
     "ix_messages_slow_final": "100000 1 1",
-    "ix_messages_backlog": "6667 1 1 1",
+    "ix_messages_backlog": "6667 1 1 1 1 1 1 1 1 1",
     "ix_messages_backlog_sender": "6667 1334 1 1 1",
     "ix_messages_sender_first_seen_at": "10000000 2000000 2",
     "ix_messages_first_seen_at": "10000000 2",
