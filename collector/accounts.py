@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from collector.errors import ConfigError
-from collector.settings import Settings, load
+from collector.settings import Settings, load, storable
 
 log = logging.getLogger(__name__)
 MAX_FILE_BYTES = 1024 * 1024
@@ -51,6 +51,11 @@ def load_accounts(
         name = entry.get("name")
         if not isinstance(name, str) or not name.strip() or len(name) > 64:
             raise ConfigError(f"{where}: account {index} needs a name of 1 to 64 characters")
+        if not storable(name):
+            raise ConfigError(
+                f"{where}: account {index}'s name {name!a} holds a control, format or "
+                "undecodable character"
+            )
         if name in names:
             raise ConfigError(f"{where}: the account name {name!r} is used twice")
         names.add(name)

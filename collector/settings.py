@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -120,6 +121,24 @@ def check_metrics_addr(raw: str, allow_remote: bool) -> tuple[str, int]:
     return host, port
 
 
+def storable(name: str) -> bool:
+    """Whether every database stores ``name`` as it is: no control, format or undecodable
+    character (a NUL is refused by PostgreSQL at every write, so the collector would retry
+    forever; undecodable bytes from the environment arrive as surrogates no database encodes)."""
+    return not any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn") for c in name)
+
+
+def account_name(name: str) -> str:
+    """The account's name as every row stores it: printable text of at most 64 characters."""
+    if len(name) > 64:
+        raise ConfigError("SMSDASH_ACCOUNT is longer than 64 characters")
+    if not storable(name):
+        raise ConfigError(
+            f"SMSDASH_ACCOUNT {name!a} holds a control, format or undecodable character"
+        )
+    return name
+
+
 def load(
     overrides: Mapping[str, str | None] | None = None, environ: Mapping[str, str] | None = None
 ) -> Settings:
@@ -144,9 +163,7 @@ def load(
             raise ConfigError(str(exc)) from None
         values["database_url"] = db
     if account := get("account"):
-        if len(account) > 64:
-            raise ConfigError("SMSDASH_ACCOUNT is longer than 64 characters")
-        values["account"] = account
+        values["account"] = account_name(account)
     for name, kind in (
         ("poll_interval", float),
         ("poll_concurrency", int),

@@ -91,6 +91,8 @@ def test_a_bad_account_entry_fails_naming_the_account_and_the_field(
         ("[account]\nname = 'a'", "[[account]]"),
         ("[[account]\n", "TOML"),
         ("[defaults]\n", "defaults"),
+        ('[[account]]\nname = "a\\u0000b"\nkey_env = "K"', "control"),
+        ('[[account]]\nname = "a\\u200eb"\nkey_env = "K"', "control"),
     ],
 )
 def test_a_bad_accounts_file_fails_with_a_message(tmp_path: Path, text: str, named: str) -> None:

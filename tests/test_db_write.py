@@ -239,11 +239,12 @@ def test_text_with_tabs_backslashes_and_copy_escapes_is_stored_as_the_gateway_se
     assert changes == {"acme\t\\N"}
 
 
+# SQLite stores a NUL character; only PostgreSQL's text refuses it.
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_a_value_postgresql_refuses_in_a_copy_is_a_dbapi_error_and_leaves_nothing_behind(
     engine: Engine,
 ) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite stores a NUL character; only PostgreSQL's text refuses it")
+    assert engine.dialect.name == "postgresql"
     record(engine, obs(T0, number(1)))
     before = [count(engine, m) for m in (Request, Message, StateChange)]
     request = RequestRecord("2001", "high", T0, None, "My\x00Shop", 1, 1)

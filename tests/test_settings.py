@@ -47,6 +47,16 @@ def test_a_flag_wins_over_its_variable() -> None:
     assert load({"poll_interval": None}, environ).poll_interval == 9.0
 
 
+@pytest.mark.parametrize("name", ["a\x00b", "tab\there", "bad\udcffbyte", "x" * 65])
+def test_an_account_name_no_database_stores_as_it_is_fails_naming_the_setting(name: str) -> None:
+    with pytest.raises(ConfigError, match="SMSDASH_ACCOUNT"):
+        load(environ={"SMSDASH_ACCOUNT": name})
+
+
+def test_an_account_name_in_any_script_is_kept() -> None:
+    assert load(environ={"SMSDASH_ACCOUNT": "Účet Žluťoučký 🙂"}).account == "Účet Žluťoučký 🙂"
+
+
 @pytest.mark.parametrize(("raw", "ok"), [("1", True), ("64", True), ("0", False), ("65", False)])
 def test_the_poll_concurrency_is_between_1_and_64(raw: str, ok: bool) -> None:
     if ok:
