@@ -55,6 +55,17 @@ def p_value(value: float | None, lang: Lang) -> str:
     return format_decimal(value, "@@", locale=_locale(lang))
 
 
+def points(change: float, lang: Lang) -> str:
+    """A change of a share in percentage points, to one decimal: ``+1.2 pp`` / ``-0,3 p. b.``.
+
+    Signed after rounding, so a tiny fall reads ``±0.0``, never ``-0.0``.
+    """
+    rounded = round(change, 1)
+    sign = "+" if rounded > 0 else "-" if rounded < 0 else "±"
+    unit = "p. b." if lang == "cs" else "pp"
+    return f"{sign}{number(abs(rounded), lang, 1)} {unit}"
+
+
 def delta_count(now: int, before: int, lang: Lang) -> str | None:
     """A KPI tile's change in a count: "+3", "-1,204"; None when unchanged (no arrow)."""
     change = now - before

@@ -114,3 +114,17 @@ def test_a_p_value_has_two_significant_digits_and_the_languages_decimal_mark(
     p: float | None, en: str, cs: str
 ) -> None:
     assert (formatting.p_value(p, "en"), formatting.p_value(p, "cs")) == (en, cs)
+
+
+@pytest.mark.parametrize(
+    ("change", "en", "cs"),
+    [
+        (1.24, "+1.2 pp", "+1,2 p. b."),
+        (-0.31, "-0.3 pp", "-0,3 p. b."),
+        (-0.04, "±0.0 pp", "±0,0 p. b."),
+    ],
+)
+def test_a_change_in_points_is_signed_after_rounding_and_named_in_the_language(
+    change: float, en: str, cs: str
+) -> None:
+    assert (formatting.points(change, "en"), formatting.points(change, "cs")) == (en, cs)

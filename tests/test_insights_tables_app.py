@@ -65,7 +65,7 @@ def test_the_insights_tables_write_counts_and_shares_the_czech_way(
     assert delivered["ins_before"] == f"1{NBSP}000", delivered
     assert delivered["ins_share_now"] == f"96,8{NBSP}%", delivered
     assert delivered["ins_share_before"] == f"97,1{NBSP}%", delivered
-    assert delivered["ins_change"] == "-0,3 pp", delivered
+    assert delivered["ins_change"] == "-0,3 p. b.", delivered
     assert re.fullmatch(r"0,\d+|< 0,001", delivered["p"]), delivered  # never "0.034"
     country = rows("ins_country")[0]
     assert country["messages"] == f"3{NBSP}131" and country["ins_failed"] == "100", country

@@ -17,6 +17,7 @@ from dashboard.formatting import (
     number,
     p_value,
     percent,
+    points,
     state_label,
 )
 from dashboard.i18n import t
@@ -86,8 +87,7 @@ def _shift(view: View) -> None:
                 t("ins_before", lang): counts(table["before"], lang),
                 t("ins_share_before", lang): [share(v) for v in table["share_before"]],
                 t("ins_change", lang): [
-                    "—" if pd.isna(v) else f"{'+' if v >= 0 else '-'}{number(abs(v), lang, 1)} pp"
-                    for v in table["change_pp"]
+                    "—" if pd.isna(v) else points(float(v), lang) for v in table["change_pp"]
                 ],
                 "p": [p_value(None if pd.isna(p) else float(p), lang) for p in table["p_value"]],
                 t("ins_flag", lang): [

@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard import charts, controls, data, status, widgets
 from dashboard.controls import View
-from dashboard.formatting import age_text, delta_count, number, percent, when
+from dashboard.formatting import age_text, delta_count, number, percent, points, when
 from dashboard.i18n import t
 from db.codes import Lang
 
@@ -21,8 +21,7 @@ def _delta_pp(now: float | None, before: float | None, lang: Lang) -> str | None
     change = round((now - before) * 100, 1)
     if change == 0:
         return None  # an unchanged figure gets no arrow, not "↑ +0"
-    unit = "p. b." if lang == "cs" else "pp"
-    return f"{'+' if change > 0 else '-'}{number(abs(change), lang, 1)} {unit}"
+    return points(change, lang)
 
 
 def render(view: View) -> None:
