@@ -67,6 +67,7 @@ def _fleet(
         moves = {i: histories(sim.url, keys[i]) for i in range(healthy)}
     finally:
         sim.stop()
+    engine.dispose()  # twenty pollers' pool must not outlive the phase
     fresh: dict[str, list[float]] = {"change_to_row": [], "answer_to_row": [], "turn_wait": []}
     for i in range(healthy):
         client = pollers[i].client

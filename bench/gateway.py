@@ -135,7 +135,8 @@ class Store:
             return f"sqlite:///{self.folder / f'{name}.db'}"
         from bench.pgload import schema_url
 
-        schema = "bench_" + name.replace("-", "_")
+        # The process id keeps two runs against one database out of each other's schemas.
+        schema = f"bench_{name.replace('-', '_')}_{os.getpid()}"
         self._schemas(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE', f'CREATE SCHEMA "{schema}"')
         self.schemas.append(schema)
         return schema_url(self.postgres, schema)

@@ -54,6 +54,7 @@ def cycle_time(
         moves = histories(sim.url, KEY)
     finally:
         sim.stop()
+    poller.engine.dispose()  # a phase's pool must not outlive it (PostgreSQL's connections)
     assert isinstance(poller.client, TimedClient)
     seconds = first_end - start
     ideal = n * latency / concurrency
@@ -110,6 +111,7 @@ def until_final(n: int, latency: float, concurrency: int, store: Store) -> dict[
         for _ in range(3):
             poller.cycle()
         extra = _status_calls(engine) - status_calls
+        engine.dispose()
     finally:
         sim.stop()
     return {

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from db.engine import make_engine
 from tests.conftest import PG_URL, ROOT
 
 pytestmark = pytest.mark.slow
@@ -80,6 +81,13 @@ def test_the_poll_benchmark_measures_freshness_reaches_final_and_polls_many_acco
     if engine == "postgresql":
         assert PG_URL
         result = run_bench("poll", tmp_path, "--postgres", PG_URL, suffix="-postgres")
+        admin = make_engine(PG_URL)
+        with admin.connect() as conn:
+            left = conn.exec_driver_sql(
+                "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'bench_poll%%'"
+            ).all()
+        admin.dispose()
+        assert left == [], "each phase's schema is dropped after the run"
     else:
         result = run_bench("poll", tmp_path)
     assert result["engine"] == engine
