@@ -67,8 +67,19 @@ def _copy(
             for row in rows:
                 copy.write_row(row)
     except dbapi.Error as err:
+        # What SQLAlchemy does for its own statements: a lost connection is invalidated
+        # here, so the pool drops it and the error says what happened (not the rollback's).
+        lost = conn.dialect.is_disconnect(err, driver, None)
+        if lost:
+            conn.invalidate(err)
         raise exc.DBAPIError.instance(
-            sql, None, err, dbapi.Error, hide_parameters=True, dialect=conn.dialect
+            sql,
+            None,
+            err,
+            dbapi.Error,
+            hide_parameters=True,
+            connection_invalidated=lost,
+            dialect=conn.dialect,
         ) from err
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -252,4 +254,53 @@ def test_a_value_postgresql_refuses_in_a_copy_is_a_dbapi_error_and_leaves_nothin
         record(engine, Observations("acme", T0, listed=[request], statuses={"2001": [number(1)]}))
     assert [count(engine, m) for m in (Request, Message, StateChange)] == before
     record(engine, obs(T0 + timedelta(seconds=30), number(2)))  # the pool's connection still works
+    assert message_row(engine)["receipt_state"] == 2
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_connection_lost_during_a_copy_is_reported_as_lost_and_the_next_write_works(
+    engine: Engine,
+) -> None:
+    record(engine, obs(T0, number(1)))
+    before = [count(engine, m) for m in (Request, Message, StateChange)]
+    holder = engine.connect()
+    holder.execute(text("LOCK TABLE state_changes IN ACCESS EXCLUSIVE MODE"))
+    failure: list[BaseException] = []
+
+    def write() -> None:
+        request = RequestRecord("2002", "high", T0, None, "MyShop", 1, 1)
+        try:
+            record(
+                engine, Observations("acme", T0, listed=[request], statuses={"2002": [number(1)]})
+            )
+        except BaseException as err:
+            failure.append(err)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    deadline = time.monotonic() + 60
+    waiting: list[int] = []
+    while not waiting and time.monotonic() < deadline:
+        with engine.connect() as conn:
+            waiting = list(
+                conn.execute(
+                    text(
+                        "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                        "AND query LIKE 'COPY state_changes%'"
+                    )
+                ).scalars()
+            )
+        time.sleep(0.05)
+    assert waiting, "the write's COPY never waited on the lock"
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": waiting[0]})
+    writer.join(60)
+    holder.rollback()
+    holder.close()
+    assert not writer.is_alive()
+    assert len(failure) == 1 and isinstance(failure[0], DBAPIError), failure
+    assert failure[0].connection_invalidated
+    assert "terminating connection" in str(failure[0]), str(failure[0])
+    assert [count(engine, m) for m in (Request, Message, StateChange)] == before
+    record(engine, obs(T0 + timedelta(seconds=30), number(2)))
     assert message_row(engine)["receipt_state"] == 2
