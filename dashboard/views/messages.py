@@ -135,14 +135,10 @@ def render(view: View) -> None:
     query = _query(view)
     # Keyset pagination: remember the key of each page start; reset when the query changes.
     known, known_span = st.session_state.get("m_query"), st.session_state.get("m_span")
-    st.session_state["m_span"] = view.span
-    if _same_listing(known, query, known_span, view.span):
-        st.session_state["m_query"] = query
-    else:
-        first_run = known is None
-        st.session_state["m_query"] = query
+    st.session_state["m_span"], st.session_state["m_query"] = view.span, query
+    if not _same_listing(known, query, known_span, view.span):
         st.session_state["m_pages"] = [None]
-        if first_run:  # a shared link to page N opens page N
+        if known is None:  # the first run: a shared link to page N opens page N
             for _ in range(_wanted_page() - 1):
                 _rows, key = data.message_page(url, query, st.session_state["m_pages"][-1])
                 if key is None:
