@@ -20,7 +20,8 @@ from db.read.ages import ages
 from db.read.filters import Filters, epoch, frame
 from db.read.overview import PENDING
 from db.read.parts import rollup_queries, rollup_scope
-from db.read.split import percentiles, split_at, totals
+from db.read.split import percentiles, split_at
+from db.read.sums import totals
 from db.rollup import delay_since
 
 

@@ -24,7 +24,8 @@ from db.read.filters import Filters
 from db.read.late import cohorts, limit_column, own_p95, serial
 from db.read.overview import PENDING
 from db.read.parts import rollup_queries, rollup_scope
-from db.read.split import split_at, totals
+from db.read.split import split_at
+from db.read.sums import totals
 from db.types import epoch
 
 QUANTILES = {"median": 0.5, "p90": 0.9}

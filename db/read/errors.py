@@ -13,7 +13,8 @@ from db.days import DAY
 from db.models import ApiCall, RollupCalls
 from db.read.buckets import buckets
 from db.read.filters import Filters, to_times
-from db.read.split import call_counts, nullable, split
+from db.read.split import call_counts, split
+from db.read.sums import nullable
 from db.rollup import HOUR
 from db.types import from_epoch
 

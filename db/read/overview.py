@@ -13,7 +13,8 @@ from db.cohorts import PENDING
 from db.models import ApiCall, Message, RollupCalls, RollupMessages, RollupOutcomes
 from db.read.buckets import buckets
 from db.read.filters import Filters, to_times
-from db.read.split import call_counts, message_counts, nullable
+from db.read.split import call_counts, message_counts
+from db.read.sums import nullable
 from db.rollup import STATUS
 
 DELIVERED = and_(Message.final_at.is_not(None), Message.receipt_state == 2)

@@ -22,7 +22,7 @@ from db.models import (
 from db.read.buckets import Buckets
 from db.read.filters import Filters
 from db.read.parts import rollup_queries, rollup_scope
-from db.read.sums import nullable, totals  # noqa: F401 -- shared with the pandas-free collector
+from db.read.sums import totals
 from db.rollup import HOUR
 from db.types import epoch, from_epoch
 
