@@ -4,15 +4,13 @@ Streamlit's AppTest, in English and in Czech, on the seeded database."""
 from __future__ import annotations
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from db.engine import make_engine
 from db.migrate import upgrade
-from tests.conftest import ROOT
 from tests.seed import in_range, seed
 from tests.test_curves import across, level_time
+from tests.test_dashboard_app import app
 
-APP = str(ROOT / "dashboard" / "app.py")
 # the seed: created 20 s before first seen, final numbers 40 s after that
 FINAL_AFTER = 60
 LANGUAGES = {
@@ -73,11 +71,7 @@ def test_the_range_curves_and_the_incomplete_requests_show_in_each_language(
     from dashboard.formatting import age_text
 
     words = LANGUAGES[lang]
-    monkeypatch.setenv("SMSDASH_DATABASE_URL", seeded_url)
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.query_params["lang"] = lang
-    at.query_params["range"] = "24h"
-    at.run()
+    at = app(seeded_url, monkeypatch, timeout=90, lang=lang, range="24h")
     at.switch_page("views/insights.py").run()
     assert not at.exception
     subheaders = [s.value for s in at.subheader]

@@ -23,9 +23,9 @@ APP = str(ROOT / "dashboard" / "app.py")
 PAGES = ["views/backlog.py", "views/errors.py", "views/messages.py", "views/health.py"]
 
 
-def app(url: str, monkeypatch: pytest.MonkeyPatch, **params: str) -> AppTest:
+def app(url: str, monkeypatch: pytest.MonkeyPatch, timeout: float = 60, **params: str) -> AppTest:
     monkeypatch.setenv("SMSDASH_DATABASE_URL", url)
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=timeout)
     for key, value in params.items():
         at.query_params[key] = value
     return at.run()

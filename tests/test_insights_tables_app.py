@@ -7,16 +7,14 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from dashboard.i18n import t
 from db.engine import make_engine
 from db.migrate import upgrade
 from db.records import NumberRecord, Observations, RequestRecord
 from db.write import record
-from tests.conftest import ROOT
+from tests.test_dashboard_app import app
 
-APP = str(ROOT / "dashboard" / "app.py")
 NBSP = "\xa0"
 KEYS = (
     *("ins_sent", "ins_covered", "ins_coverage", "ins_outcome", "ins_now", "ins_before"),
@@ -42,11 +40,7 @@ def test_the_insights_tables_write_counts_and_shares_the_czech_way(
     now = datetime.now(UTC)
     send(db_url, "now", now - timedelta(hours=2), delivered=3031, failed=100)
     send(db_url, "before", now - timedelta(days=7, hours=2), delivered=1000, failed=30)
-    monkeypatch.setenv("SMSDASH_DATABASE_URL", db_url)
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.query_params["lang"] = "cs"
-    at.query_params["range"] = "24h"
-    at.run()
+    at = app(db_url, monkeypatch, timeout=90, lang="cs", range="24h")
     at.switch_page("views/insights.py").run()
     assert not at.exception, [e.value for e in at.exception]
     frames = [d.value for d in at.dataframe]

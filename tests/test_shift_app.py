@@ -4,14 +4,12 @@ Czech, under Streamlit's AppTest on the seeded database (which has no week-old m
 from __future__ import annotations
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from db.engine import make_engine
 from db.migrate import upgrade
-from tests.conftest import ROOT
 from tests.seed import in_range, seed
+from tests.test_dashboard_app import app
 
-APP = str(ROOT / "dashboard" / "app.py")
 UNTESTED = {
     "en": "Nothing to compare: a test needs at least 30 final messages in each period "
     "(in the range {now}, a week earlier 0) and 10 with the outcome in both together.",
@@ -34,11 +32,7 @@ def test_an_outcome_mix_with_nothing_a_week_earlier_says_so_instead_of_no_change
     engine.dispose()
     final = sum(m.outcome in ("delivered", "failed") for m in in_range())
     assert final > 0  # the seed has final messages in the range, none a week earlier
-    monkeypatch.setenv("SMSDASH_DATABASE_URL", sqlite_url)
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.query_params["lang"] = lang
-    at.query_params["range"] = "24h"
-    at.run()
+    at = app(sqlite_url, monkeypatch, timeout=90, lang=lang, range="24h")
     at.switch_page("views/insights.py").run()
     assert not at.exception
     infos = [i.value for i in at.info]
